@@ -1,0 +1,155 @@
+"""The tables: accounts, their tokens, notes with transcript segments and tags."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    # Random ids: a note id reveals nothing about how many notes exist or whose they are.
+    return uuid.uuid4().hex
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores every moment in UTC and hands it back aware, on SQLite as on PostgreSQL.
+
+    SQLite keeps no offset: without this, 09:00+02:00 and 09:00Z would be stored alike and the
+    timeline would sort them wrongly.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; give a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # Only a hash of the token is kept: a copy of the database does not let anyone sign in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    account: Mapped[Account] = relationship()
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_owner_recorded", "owner_id", "recorded_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200), default="")
+    recorded_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    audio_path: Mapped[str] = mapped_column(String(300))
+    audio_container: Mapped[str] = mapped_column(String(32))
+    audio_bytes: Mapped[int] = mapped_column(Integer)
+    audio_sha256: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float | None] = mapped_column(Float, default=None)
+
+    mood: Mapped[int | None] = mapped_column(Integer, default=None)
+    mood_source: Mapped[str | None] = mapped_column(String(16), default=None)
+
+    transcript_text: Mapped[str | None] = mapped_column(Text, default=None)
+    transcript_language: Mapped[str | None] = mapped_column(String(16), default=None)
+    transcript_engine: Mapped[str | None] = mapped_column(String(32), default=None)
+    transcript_model: Mapped[str | None] = mapped_column(String(200), default=None)
+    transcribed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # True when the audio held no speech: the transcript is empty on purpose, not lost.
+    no_speech: Mapped[bool] = mapped_column(default=False)
+
+    segments: Mapped[list[Segment]] = relationship(
+        order_by="Segment.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    tags: Mapped[list[NoteTag]] = relationship(
+        order_by="NoteTag.name", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    note_id: Mapped[str] = mapped_column(
+        ForeignKey("notes.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class NoteTag(Base):
+    """A tag on a note: given by the client, or found in the transcript (``auto``)."""
+
+    __tablename__ = "note_tags"
+    __table_args__ = (UniqueConstraint("note_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    note_id: Mapped[str] = mapped_column(
+        ForeignKey("notes.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    # An auto tag the client removed stays as a tombstone so re-tagging never brings it back.
+    removed: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str | None] = mapped_column(String(16), default=None)
+    evidence: Mapped[list[dict[str, object]] | None] = mapped_column(JSON, default=None)

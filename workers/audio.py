@@ -1,0 +1,73 @@
+"""Decoding a stored note to 16 kHz mono samples, with ffmpeg on a short leash.
+
+ffmpeg runs in its own process with the sniffed demuxer forced, only the ``file`` and ``pipe``
+protocols allowed, a time limit and an address-space limit, so a hostile file can neither make it
+open other files or URLs nor take the worker down with it. The raw PCM it writes to a pipe becomes
+a pydub ``AudioSegment`` (no temporary files), from which the float samples for Whisper are taken.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydub import AudioSegment
+
+from service.sniff import DEMUXERS, PROTOCOL_WHITELIST
+
+SAMPLE_RATE = 16_000
+
+
+class DecodeError(RuntimeError):
+    """The audio could not be decoded; the message is fit to show the client."""
+
+
+@dataclass(frozen=True)
+class DecodedAudio:
+    samples: np.ndarray  # float32 in [-1, 1], mono, 16 kHz
+    segment: AudioSegment
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+def _limit_memory(max_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+
+
+def ffmpeg_command(path: Path, container: str) -> list[str]:
+    return [
+        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
+        "-protocol_whitelist", PROTOCOL_WHITELIST, "-f", DEMUXERS[container],
+        "-i", f"file:{path}", "-map", "0:a:0", "-vn", "-sn", "-dn",
+        "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1",
+    ]  # fmt: skip
+
+
+def decode(path: Path, container: str, timeout_s: float = 600, memory_mb: int = 1024) -> DecodedAudio:
+    """Decode ``path`` (whose container was sniffed at upload) to 16 kHz mono float32."""
+    if container not in DEMUXERS:
+        raise DecodeError(f"unsupported container {container!r}")
+    try:
+        result = subprocess.run(
+            ffmpeg_command(path, container),
+            capture_output=True,
+            timeout=timeout_s,
+            check=False,
+            preexec_fn=lambda: _limit_memory(memory_mb << 20),  # noqa: PLW1509
+        )
+    except subprocess.TimeoutExpired:
+        raise DecodeError(f"decoding took longer than {timeout_s:.0f} s; the file may be damaged") \
+            from None
+    except FileNotFoundError:
+        raise DecodeError("ffmpeg is not installed on the worker") from None
+    if result.returncode != 0 or not result.stdout:
+        raise DecodeError("the audio could not be decoded; the file may be damaged or truncated")
+    pcm = result.stdout[: len(result.stdout) // 2 * 2]
+    segment = AudioSegment(data=pcm, sample_width=2, frame_rate=SAMPLE_RATE, channels=1)
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    return DecodedAudio(samples=samples, segment=segment)

@@ -1,0 +1,66 @@
+"""faster-whisper (CTranslate2): the default, faster engine."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from workers.engines.base import EngineOptions, ProgressCallback, Segment, Transcription
+from workers.model_files import ModelSource
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+
+
+class FasterWhisperEngine:
+    """Loads a CTranslate2 Whisper model once and transcribes many notes with it."""
+
+    name = "faster-whisper"
+
+    def __init__(self, source: ModelSource, options: EngineOptions, cache_dir: Path) -> None:
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        self.options = options
+        self.model_name = source.name
+        self.model = WhisperModel(
+            str(source.path) if source.path else source.name,
+            device="cpu",
+            compute_type=options.compute_type,
+            cpu_threads=options.cpu_threads,
+            download_root=str(cache_dir),
+        )
+        self.batched = BatchedInferencePipeline(self.model) if options.batch_size > 1 else None
+
+    def transcribe(
+        self, audio: np.ndarray, progress: ProgressCallback | None = None
+    ) -> Transcription:
+        """Transcribe 16 kHz mono float32 audio, reporting progress as segments arrive."""
+        duration = len(audio) / SAMPLE_RATE
+        kwargs = {"language": self.options.language, "beam_size": self.options.beam_size,
+                  "vad_filter": self.options.vad_filter}
+        if self.batched is not None:
+            segments_iter, info = self.batched.transcribe(
+                audio, batch_size=self.options.batch_size, **kwargs
+            )
+        else:
+            segments_iter, info = self.model.transcribe(
+                audio, condition_on_previous_text=False, **kwargs
+            )
+        segments: list[Segment] = []
+        for seg in segments_iter:  # a generator: decoding happens as we iterate
+            segments.append(Segment(start=seg.start, end=seg.end, text=seg.text.strip()))
+            if progress and duration > 0:
+                progress(min(1.0, seg.end / duration))
+        if progress:
+            progress(1.0)
+        return Transcription(
+            text=" ".join(s.text for s in segments if s.text).strip(),
+            language=info.language,
+            segments=segments,
+            engine=self.name,
+            model=self.model_name,
+            duration_s=duration,
+        )

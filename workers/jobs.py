@@ -1,0 +1,132 @@
+"""The transcription job: note id in, tagged transcript on the timeline out.
+
+Jobs are idempotent: a note already transcribed is left alone, and a rerun replaces rather than
+adds segments and tags. The payload is the note id only; everything else is read from the
+database, which is the truth about a note.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from pydub.silence import detect_nonsilent
+from rq import get_current_job
+from sqlalchemy.exc import InvalidRequestError
+
+from service.db import db
+from service.models import Note
+from service.transcripts import TimedSpan, store_transcription
+from workers.audio import DecodeError, DecodedAudio, decode
+from workers.runtime import Runtime, current_runtime
+
+log = logging.getLogger(__name__)
+
+#: Progress is written at most this often, so a long note does not hammer the database.
+PROGRESS_INTERVAL_S = 0.5
+#: Audio quieter than this throughout holds no speech; Whisper would only invent words.
+SILENCE_DBFS = -50.0
+
+
+class ProgressReporter:
+    """Writes the fraction transcribed to the note, throttled, never going backwards."""
+
+    def __init__(self, note: Note) -> None:
+        self.note, self.last_write = note, 0.0
+
+    def __call__(self, fraction: float) -> None:
+        fraction = max(self.note.progress, min(fraction, 0.99))
+        now = time.monotonic()
+        if now - self.last_write >= PROGRESS_INTERVAL_S and fraction > self.note.progress:
+            self.note.progress = fraction
+            db.session.commit()
+            self.last_write = now
+
+
+def has_speech(audio: DecodedAudio) -> bool:
+    """True unless the note is silent: no stretch of half a second above the silence level."""
+    if audio.duration_s == 0 or audio.segment.max_dBFS < SILENCE_DBFS:
+        return False
+    return bool(detect_nonsilent(audio.segment, min_silence_len=500, silence_thresh=SILENCE_DBFS,
+                                 seek_step=50))
+
+
+def _fail(note: Note, code: str, message: str) -> None:
+    note.status, note.error_code, note.error_message = "failed", code, message
+    db.session.commit()
+    log.warning("note %s failed: %s", note.id, code)
+
+
+def transcribe_note(note_id: str) -> str:
+    """Transcribe one note and put it on the timeline; returns what happened, in a word."""
+    runtime = current_runtime()
+    with runtime.app.app_context():
+        note = db.session.get(Note, note_id)
+        if note is None:
+            log.info("note %s no longer exists; nothing to do", note_id)
+            return "gone"
+        if note.status == "transcribed":
+            return "already-transcribed"
+        note.status, note.progress = "processing", 0.0
+        note.error_code = note.error_message = None
+        note.attempts += 1
+        db.session.commit()
+        try:
+            return _run(runtime, note)
+        except Exception:
+            _after_crash(note)
+            raise
+
+
+def _run(runtime: Runtime, note: Note) -> str:
+    settings = runtime.settings
+    started = time.perf_counter()
+    try:
+        audio = decode(
+            runtime.audio_store.path_of(note.audio_path), note.audio_container,
+            timeout_s=settings.decode_timeout_s, memory_mb=settings.decode_memory_mb,
+        )  # fmt: skip
+    except DecodeError as exc:
+        _fail(note, "undecodable_audio", f"{exc}. Record the note again or upload another file.")
+        return "failed"
+    decoded = time.perf_counter()
+    if has_speech(audio):
+        result = runtime.engine.transcribe(audio.samples, ProgressReporter(note))
+        spans = [TimedSpan(s.start, s.end, s.text) for s in result.segments]
+        text, language, no_speech = result.text, result.language, not result.text.strip()
+    else:
+        spans, text, language, no_speech = [], "", "en", True
+    try:
+        db.session.refresh(note)  # the client may have deleted or edited it meanwhile
+    except InvalidRequestError:
+        log.info("note %s was deleted while it was transcribed", note.id)
+        return "gone"
+    store_transcription(note, text, language, runtime.engine.name, runtime.engine.model_name,
+                        spans)
+    note.no_speech, note.duration_s = no_speech, audio.duration_s
+    note.status, note.progress = "transcribed", 1.0
+    db.session.commit()
+    log.info(
+        "note %s transcribed: %.1f s audio, decode %.2f s, total %.2f s",
+        note.id, audio.duration_s, decoded - started, time.perf_counter() - started,
+    )  # fmt: skip
+    return "transcribed"
+
+
+def _after_crash(note: Note) -> None:
+    """Record an unexpected failure: queued again while retries remain, else failed."""
+    db.session.rollback()
+    job = get_current_job()
+    retries_left = job.retries_left if job is not None and job.retries_left else 0
+    try:
+        note = db.session.get(Note, note.id) or note
+        if retries_left > 0:
+            note.status = "queued"
+            db.session.commit()
+        else:
+            _fail(note, "transcription_failed",
+                  "transcription failed on the server; retry the note, and if it fails again "
+                  "ask your Homeward administrator to look at the worker's log")
+    except Exception:  # noqa: BLE001 - the note may have been deleted meanwhile
+        db.session.rollback()
+        log.exception("could not record the failure of note %s", note.id)
