@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -158,7 +158,7 @@ def parse_moment(raw: str | None, field: str) -> datetime | None:
             422, f"invalid_{field}", f"{field} must be an ISO 8601 date-time such as "
             "2026-11-25T18:30:00+01:00",
         ) from None  # fmt: skip
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -197,7 +197,7 @@ def note_payload(note: Note) -> dict[str, Any]:
         "mood_source": note.mood_source,
         "tags": [
             {"name": t.name, "source": t.source, "status": t.status, "evidence": t.evidence}
-            for t in note.tags
+            for t in sorted(note.tags, key=lambda tag: tag.name)
             if not t.removed
         ],
         "shared_with": [],

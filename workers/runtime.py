@@ -67,3 +67,10 @@ def reset_runtime() -> None:
     global _runtime
     with _lock:
         _runtime = None
+
+
+def install_runtime(runtime: Runtime) -> None:
+    """Use an already-built runtime in this process (tests share one loaded engine)."""
+    global _runtime
+    with _lock:
+        _runtime = runtime

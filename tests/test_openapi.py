@@ -1,0 +1,53 @@
+"""The OpenAPI description matches the routes the app really has."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.openapi import build_spec
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def registered_routes(app: Flask) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            routes.add((path, method.lower()))
+    return routes
+
+
+def test_every_route_is_described_and_nothing_else(app: Flask, client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    described = {(path, method) for path, item in spec["paths"].items()
+                 for method in item if method in HTTP_METHODS}
+    assert described == registered_routes(app)
+
+
+def test_every_operation_documents_its_answers(app: Flask) -> None:
+    spec = build_spec(app)
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            assert operation.get("summary"), (path, method)
+            assert operation.get("responses"), (path, method)
+            if "{" in path:
+                names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+                assert names == set(re.findall(r"{(\w+)}", path)), (path, method)
+
+
+def test_schema_references_resolve(app: Flask) -> None:
+    spec = build_spec(app)
+    text = str(spec)
+    for name in set(re.findall(r"#/components/schemas/(\w+)", text)):
+        assert name in spec["components"]["schemas"], name
+    public = {"/healthz", "/readyz", "/api/v1/accounts", "/api/v1/tokens", "/api/v1/openapi.json"}
+    for path, item in spec["paths"].items():
+        for operation in item.values():
+            assert (operation.get("security") == []) == (path in public), path
