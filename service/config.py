@@ -15,6 +15,7 @@ from typing import Any
 PREFIX = "HOMEWARD_"
 
 ENGINES = ("faster-whisper", "openai-whisper")
+MIN_DECODE_MEMORY_MB = 512
 
 
 class ConfigError(ValueError):
@@ -137,6 +138,8 @@ def _coerce(name: str, kind: str, raw: Any) -> Any:
     if kind == "bool":
         return _parse_bool(name, raw)
     if kind.startswith("Path"):
+        if not raw and kind == "Path":
+            raise ConfigError(f"{PREFIX}{name.upper()} must not be empty")
         return Path(raw).expanduser() if raw else None
     parse: Callable[[str], Any] | None = {"int": int, "float": float}.get(kind)
     if parse is None:
@@ -154,10 +157,16 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             f"{PREFIX}ENGINE must be one of {', '.join(ENGINES)}, not {settings.engine!r}"
         )
-    positive = ("beam_size", "max_upload_mb", "max_duration_s", "decode_timeout_s")
+    positive = ("beam_size", "max_upload_mb", "max_duration_s", "decode_timeout_s",
+                "token_ttl_hours", "job_timeout_base_s")
     for name in positive:
         if getattr(settings, name) < 1:
             raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
+    if settings.decode_memory_mb < MIN_DECODE_MEMORY_MB:
+        # Below this ffmpeg cannot even map its own libraries.
+        raise ConfigError(f"{PREFIX}DECODE_MEMORY_MB must be at least {MIN_DECODE_MEMORY_MB}")
+    if not 0 <= settings.job_timeout_per_audio_s < 1000:
+        raise ConfigError(f"{PREFIX}JOB_TIMEOUT_PER_AUDIO_S must be from 0 to 1000")
     if settings.cpu_threads < 0 or settings.job_retries < 0:
         raise ConfigError(f"{PREFIX}CPU_THREADS and {PREFIX}JOB_RETRIES must not be negative")
     url = settings.resolved_database_url

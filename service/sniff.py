@@ -26,6 +26,9 @@ DEMUXERS = {
 #: Protocols ffmpeg may use: the one file it is given, and pipes; never http, hls, concat, etc.
 PROTOCOL_WHITELIST = "file,pipe"
 
+#: Anything shorter is a truncated file, not a note (a WAV cut to its header reads as 0.7 ms).
+MIN_DURATION_S = 0.1
+
 ACCEPTED_DESCRIPTION = (
     "AAC in .m4a/.mp4, Opus in .webm or .ogg, MP3, WAV, FLAC, or AMR in .3gp"
 )
@@ -112,6 +115,6 @@ def probe(path: Path, container: str, timeout_s: float = 30) -> AudioInfo:
         duration = float(info.get("format", {}).get("duration", "nan"))
     except ValueError:
         duration = float("nan")
-    if not duration > 0:
-        raise UnreadableAudio(f"the {container} file holds no audio that can be played")
+    if not duration >= MIN_DURATION_S:
+        raise UnreadableAudio(f"the {container} file is too short or truncated")
     return AudioInfo(container=container, duration_s=duration)

@@ -8,6 +8,7 @@ a pydub ``AudioSegment`` (no temporary files), from which the float samples for 
 
 from __future__ import annotations
 
+import logging
 import resource
 import subprocess
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pydub import AudioSegment
 from service.sniff import DEMUXERS, PROTOCOL_WHITELIST
 
 SAMPLE_RATE = 16_000
+log = logging.getLogger(__name__)
 
 
 class DecodeError(RuntimeError):
@@ -44,7 +46,9 @@ def ffmpeg_command(path: Path, container: str) -> list[str]:
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
         "-protocol_whitelist", PROTOCOL_WHITELIST, "-f", DEMUXERS[container],
         "-i", f"file:{path}", "-map", "0:a:0", "-vn", "-sn", "-dn",
-        "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1",
+        # AMR's comfort-noise frames decode to nothing; async resampling fills them with
+        # silence so that every later sentence keeps its time.
+        "-af", "aresample=async=1", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1",
     ]  # fmt: skip
 
 
@@ -61,10 +65,14 @@ def decode(path: Path, container: str, timeout_s: float = 600, memory_mb: int = 
             preexec_fn=lambda: _limit_memory(memory_mb << 20),  # noqa: PLW1509
         )
     except subprocess.TimeoutExpired:
-        raise DecodeError(f"decoding took longer than {timeout_s:.0f} s; the file may be damaged") \
+        raise DecodeError(f"decoding took longer than {timeout_s:g} s; the file may be damaged") \
             from None
     except FileNotFoundError:
         raise DecodeError("ffmpeg is not installed on the worker") from None
+    if result.returncode == 127 or b"error while loading shared libraries" in result.stderr:
+        # The memory limit is too small for ffmpeg to even start: a server setting, not the file.
+        log.error("ffmpeg could not start; raise HOMEWARD_DECODE_MEMORY_MB (now %d)", memory_mb)
+        raise DecodeError("the server could not start its audio decoder; try again later")
     if result.returncode != 0 or not result.stdout:
         raise DecodeError("the audio could not be decoded; the file may be damaged or truncated")
     pcm = result.stdout[: len(result.stdout) // 2 * 2]
