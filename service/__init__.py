@@ -23,7 +23,7 @@ def configure_logging(level: str) -> None:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app from HOMEWARD_* settings, with ``test_config`` taking precedence."""
-    from service import api_accounts, api_notes, health, openapi, queueing
+    from service import api_accounts, api_notes, health, openapi, queueing, vault
     from service.config import load_settings
     from service.db import db
     from service.errors import register_error_handlers
@@ -48,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     db.init_app(app, settings.resolved_database_url)
     queueing.init_app(app, settings)
+    vault.init_app(app)
     app.extensions["homeward.audio"] = AudioStore(settings.resolved_audio_dir)
     register_error_handlers(app)
     for module in (health, api_accounts, api_notes, openapi):

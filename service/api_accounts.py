@@ -38,7 +38,9 @@ def create() -> Any:
         422: {description: Bad field, content: {application/json: {schema: Error}}}
     """
     body = _json_body("email", "password")
-    account = create_account(db.session, body["email"], body["password"], body.get("role", "client"))
+    account = create_account(
+        db.session, body["email"], body["password"], body.get("role", "client")
+    )
     return jsonify({"id": account.id, "email": account.email, "role": account.role}), 201
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
-from service import queueing, transcripts
+from service import queueing, transcripts, vault
 from service.auth import login_required
 from service.config import Settings
 from service.db import db
@@ -27,6 +27,7 @@ from service.notes import (
     touch,
 )
 from service.storage import AudioStore
+from service.transcripts import TimedSpan
 from service.uploads import NoteFields, accept_upload
 
 bp = Blueprint("notes", __name__, url_prefix="/api/v1")
@@ -62,7 +63,9 @@ def create_note() -> Any:
         401: {description: Missing or bad token, content: {application/json: {schema: Error}}}
         413: {description: Over the size limit, content: {application/json: {schema: Error}}}
         415: {description: Not audio, content: {application/json: {schema: Error}}}
-        422: {description: Unreadable audio or bad field, content: {application/json: {schema: Error}}}
+        422:
+          description: Unreadable audio or bad field
+          content: {application/json: {schema: Error}}
     """
     form = request.form
     fields = NoteFields(
@@ -73,15 +76,20 @@ def create_note() -> Any:
     )
     upload = request.files.get("audio")
     if upload is None:
-        raise ApiError(400, "missing_audio", "send the recording as a file in the form field 'audio'")
+        raise ApiError(
+            400, "missing_audio", "send the recording as a file in the form field 'audio'"
+        )
     note = accept_upload(db.session, audio_store(), settings(), g.account.id, upload.stream, fields)
     try:
         queueing.enqueue_transcription(
             queueing.redis_connection(), settings(), note.id, note.duration_s
         )
     except Exception as exc:  # noqa: BLE001 - the note is safe; the reconciler will queue it
-        log.warning("note %s stored but not queued (%s); it will be queued later", note.id,
-                    type(exc).__name__)
+        log.warning(
+            "note %s stored but not queued (%s); it will be queued later",
+            note.id,
+            type(exc).__name__,
+        )
     response = jsonify(note_payload(note))
     response.status_code = 202
     response.headers["Location"] = url_for("notes.get_note", note_id=note.id)
@@ -120,7 +128,9 @@ def timeline() -> Any:
       security: [{bearer: []}]
       parameters:
         - {name: tag, in: query, schema: {type: string}}
-        - {name: status, in: query, schema: {type: string, enum: [queued, processing, transcribed, failed]}}
+        - name: status
+          in: query
+          schema: {type: string, enum: [queued, processing, transcribed, failed]}
         - {name: since, in: query, schema: {type: string, format: date-time}}
         - {name: until, in: query, schema: {type: string, format: date-time}}
         - {name: cursor, in: query, schema: {type: string}}
@@ -172,7 +182,9 @@ def update_note(note_id: str) -> Any:
     note = owned_note(db.session, g.account.id, note_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
-        raise ApiError(422, "invalid_body", "send a JSON object with title, mood, tags or transcript")
+        raise ApiError(
+            422, "invalid_body", "send a JSON object with title, mood, tags or transcript"
+        )
     unknown = set(body) - {"title", "mood", "tags", "transcript"}
     if unknown:
         raise ApiError(422, "unknown_field", f"cannot edit {', '.join(sorted(unknown))}")
@@ -181,11 +193,11 @@ def update_note(note_id: str) -> Any:
         text = text.get("text") if isinstance(text, dict) else text
         if not isinstance(text, str):
             raise ApiError(422, "invalid_transcript", "transcript must be the new text")
-        if note.transcript_text is None:
+        if note.transcript_ct is None:
             raise ApiError(409, "not_transcribed", "the note has no transcript to edit yet")
         transcripts.edit_transcript(note, text)
     if "title" in body:
-        note.title = parse_title(body["title"])
+        vault.set_title(note, parse_title(body["title"]))
     if "mood" in body:
         note.mood = parse_mood(body["mood"])
         note.mood_source = "client" if note.mood is not None else None
@@ -244,9 +256,12 @@ def transcript_file(note_id: str, fmt: str) -> Any:
     note = owned_note(db.session, g.account.id, note_id)
     if fmt not in MEDIA_TYPES:
         raise ApiError(404, "unknown_format", "transcripts come as .txt, .srt, .vtt or .json")
-    if note.transcript_text is None:
+    payload = note_payload(note)
+    transcript = payload["transcript"]
+    if transcript is None:
         raise ApiError(409, "not_transcribed", f"the note is {note.status}; no transcript yet")
-    body = render(fmt, note.transcript_text, note.segments, note_payload(note))
+    spans = [TimedSpan(s["start"], s["end"], s["text"]) for s in transcript["segments"]]
+    body = render(fmt, transcript["text"], spans, payload)
     response = Response(body, mimetype=MEDIA_TYPES[fmt])
     stem = f"homeward-{note.recorded_at:%Y-%m-%d}-{note.id[:8]}"
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'

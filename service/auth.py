@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.errors import ApiError
-from service.models import Account, ApiToken, utcnow
+from service.models import Account, ApiToken, new_id, utcnow
+from service.vault import keyring
 
 ROLES = ("client", "therapist")
 MIN_PASSWORD = 12
@@ -61,7 +62,14 @@ def create_account(session: Session, email: str, password: str, role: str) -> Ac
             "weak_password",
             f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long",
         )
-    account = Account(email=email, password_hash=hash_password(password), role=role)
+    account_id = new_id()
+    account = Account(
+        id=account_id,
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        wrapped_key=keyring().new_wrapped_key(account_id),
+    )
     session.add(account)
     try:
         session.commit()
@@ -71,14 +79,18 @@ def create_account(session: Session, email: str, password: str, role: str) -> Ac
     return account
 
 
-def issue_token(session: Session, email: str, password: str, ttl: timedelta) -> tuple[str, ApiToken]:
+def issue_token(
+    session: Session, email: str, password: str, ttl: timedelta
+) -> tuple[str, ApiToken]:
     """Check credentials and return a new bearer token (shown once) with its record."""
     account = session.scalar(select(Account).where(Account.email == (email or "").strip().lower()))
     ok = verify_password(account.password_hash if account else _DUMMY_HASH, password or "")
     if account is None or not ok:
         raise ApiError(401, "invalid_credentials", "email or password is wrong")
     token = secrets.token_urlsafe(32)
-    record = ApiToken(account_id=account.id, token_hash=hash_token(token), expires_at=utcnow() + ttl)
+    record = ApiToken(
+        account_id=account.id, token_hash=hash_token(token), expires_at=utcnow() + ttl
+    )
     session.add(record)
     session.commit()
     return token, record
@@ -91,12 +103,16 @@ def account_for_token(session: Session, header: str | None) -> Account:
         raise ApiError(401, "missing_token", "send Authorization: Bearer <token>", challenge)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "invalid_token", "the Authorization header must be 'Bearer <token>'",
-                       challenge)
-    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+        raise ApiError(
+            401, "invalid_token", "the Authorization header must be 'Bearer <token>'", challenge
+        )
+    record = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
+    )
     if record is None or record.expires_at <= utcnow():
-        raise ApiError(401, "invalid_token", "the token is unknown or has expired; sign in again",
-                       challenge)
+        raise ApiError(
+            401, "invalid_token", "the token is unknown or has expired; sign in again", challenge
+        )
     record.last_used_at = utcnow()
     session.commit()
     return record.account

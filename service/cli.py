@@ -13,7 +13,24 @@ from service import configure_logging, create_app
 
 def _exec(*args: str) -> None:
     """Replace this process, so signals reach the real server or worker directly."""
-    os.execv(sys.executable, [sys.executable, *args])
+    os.execv(sys.executable, [sys.executable, *args])  # noqa: S606 - our own interpreter
+
+
+def ensure_master_key() -> None:
+    """For `homeward up` without a configured key: keep one in the user's config folder.
+
+    It lives outside the data folder on purpose, so a copy of the data is not a copy of the key.
+    """
+    if os.environ.get("HOMEWARD_MASTER_KEY") or os.environ.get("HOMEWARD_MASTER_KEY_FILE"):
+        return
+    from service.crypto import new_master_key_file
+
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    key_file = config_home / "homeward" / "master.key"
+    if not key_file.exists():
+        new_master_key_file(key_file)
+        click.echo(f"created a master key in {key_file}; back it up apart from the data", err=True)
+    os.environ["HOMEWARD_MASTER_KEY_FILE"] = str(key_file)
 
 
 @click.group()
@@ -25,8 +42,12 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
-@click.option("--demo", "demo_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Send this recording through the pipeline once the stack is up.")
+@click.option(
+    "--demo",
+    "demo_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Send this recording through the pipeline once the stack is up.",
+)
 @click.option("--exit-after-demo", is_flag=True, help="Stop everything after the demo note.")
 def up(host: str, port: int, workers: int, demo_file: Path | None, exit_after_demo: bool) -> None:
     """Start Redis (if none answers), apply migrations, start web and worker(s)."""
@@ -35,6 +56,7 @@ def up(host: str, port: int, workers: int, demo_file: Path | None, exit_after_de
     from service.migrate import upgrade
     from service.stack import Stack
 
+    ensure_master_key()
     app = create_app()
     settings = app.config["HOMEWARD"]
     configure_logging(settings.log_level)
@@ -78,8 +100,19 @@ def transcribe(file: str) -> None:
 @click.option("--processes", default=2, show_default=True, type=int)
 def web(host: str, port: int, processes: int) -> None:
     """Serve the web app and API with gunicorn (production)."""
-    _exec("-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(processes),
-          "--threads", "4", "--access-logfile", "-", "service.wsgi:app")
+    _exec(
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(processes),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "service.wsgi:app",
+    )
 
 
 @main.group()
@@ -95,7 +128,9 @@ def db_upgrade() -> None:
 
     app = create_app()
     upgrade(database.engine_for(app))
-    click.echo(f"database at {app.config['HOMEWARD'].resolved_database_url.split('@')[-1]} is up to date")
+    click.echo(
+        f"database at {app.config['HOMEWARD'].resolved_database_url.split('@')[-1]} is up to date"
+    )
 
 
 @main.command("config")

@@ -98,12 +98,35 @@ class Settings:
     decode_memory_mb: int = field(
         default=1024, metadata=_meta("Address-space limit of the ffmpeg decode process.")
     )
-    token_ttl_hours: int = field(
-        default=24 * 30, metadata=_meta("Lifetime of API bearer tokens.")
-    )
+    token_ttl_hours: int = field(default=24 * 30, metadata=_meta("Lifetime of API bearer tokens."))
     secret_key: str = field(
         default="",
         metadata=_meta("Key that signs cookies; empty makes a random one per process."),
+    )
+    master_key: str = field(
+        default="",
+        metadata=_meta(
+            "Master key (base64, 32 bytes) that wraps each client's key. Keep it "
+            "apart from the data and its backups."
+        ),
+    )
+    master_key_file: Path | None = field(
+        default=None, metadata=_meta("A file holding the master key, instead of the variable.")
+    )
+    session_idle_minutes: int = field(
+        default=30, metadata=_meta("A web session unused this long is signed out.")
+    )
+    session_max_hours: int = field(
+        default=12, metadata=_meta("A web session ends this long after sign-in, used or not.")
+    )
+    invite_ttl_hours: int = field(
+        default=48, metadata=_meta("How long a therapist invite code stays valid.")
+    )
+    sign_in_limit: int = field(
+        default=10, metadata=_meta("Sign-in attempts per email (and 3x per address) ...")
+    )
+    sign_in_window_s: int = field(
+        default=900, metadata=_meta("... within this many seconds, before 429.")
     )
     log_level: str = field(default="INFO", metadata=_meta("Logging level."))
 
@@ -147,9 +170,7 @@ def _coerce(name: str, kind: str, raw: Any) -> Any:
     try:
         return parse(raw)
     except ValueError:
-        raise ConfigError(
-            f"{PREFIX}{name.upper()} must be a number, not {raw!r}"
-        ) from None
+        raise ConfigError(f"{PREFIX}{name.upper()} must be a number, not {raw!r}") from None
 
 
 def _validate(settings: Settings) -> None:
@@ -157,8 +178,19 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             f"{PREFIX}ENGINE must be one of {', '.join(ENGINES)}, not {settings.engine!r}"
         )
-    positive = ("beam_size", "max_upload_mb", "max_duration_s", "decode_timeout_s",
-                "token_ttl_hours", "job_timeout_base_s")
+    positive = (
+        "beam_size",
+        "max_upload_mb",
+        "max_duration_s",
+        "decode_timeout_s",
+        "token_ttl_hours",
+        "job_timeout_base_s",
+        "session_idle_minutes",
+        "session_max_hours",
+        "invite_ttl_hours",
+        "sign_in_limit",
+        "sign_in_window_s",
+    )
     for name in positive:
         if getattr(settings, name) < 1:
             raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")

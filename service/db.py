@@ -12,7 +12,7 @@ _EXTENSION = "homeward.db"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the web process read while a worker writes; foreign keys are off by default in SQLite.
+    # WAL lets the web process read while a worker writes; SQLite leaves foreign keys off.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -19,12 +19,16 @@ class DemoError(RuntimeError):
 def _request(
     url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None
 ) -> Any:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    request = urllib.request.Request(  # noqa: S310 - the URL is the stack we started
+        url, data=body, method=method, headers=headers or {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own URL
             return json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
-        raise DemoError(f"{method} {url}: {exc.code} {exc.read().decode(errors='replace')}") from None
+        raise DemoError(
+            f"{method} {url}: {exc.code} {exc.read().decode(errors='replace')}"
+        ) from None
 
 
 def _json(url: str, payload: dict[str, Any], token: str | None = None) -> Any:
@@ -49,7 +53,9 @@ def _multipart(fields: dict[str, str], audio: Path) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def run_demo(base_url: str, audio: Path, timeout_s: float = 300, echo: Any = print) -> dict[str, Any]:
+def run_demo(
+    base_url: str, audio: Path, timeout_s: float = 300, echo: Any = print
+) -> dict[str, Any]:
     """Sign up a demo client, upload ``audio``, wait for the transcript, read the timeline."""
     email = f"demo-{secrets.token_hex(4)}@homeward.invalid"
     password = secrets.token_urlsafe(18)
@@ -57,7 +63,9 @@ def run_demo(base_url: str, audio: Path, timeout_s: float = 300, echo: Any = pri
     token = _json(f"{base_url}/api/v1/tokens", {"email": email, "password": password})["token"]
     auth = {"Authorization": f"Bearer {token}"}
     body, content_type = _multipart({"title": "After today's session"}, audio)
-    note = _request(f"{base_url}/api/v1/notes", "POST", body, {**auth, "Content-Type": content_type})
+    note = _request(
+        f"{base_url}/api/v1/notes", "POST", body, {**auth, "Content-Type": content_type}
+    )
     echo(f"uploaded {audio.name}: note {note['id']} is {note['status']}")
     deadline, shown = time.monotonic() + timeout_s, -1.0
     while note["status"] in ("queued", "processing"):
@@ -74,5 +82,8 @@ def run_demo(base_url: str, audio: Path, timeout_s: float = 300, echo: Any = pri
     echo(f"transcript ({note['transcript']['engine']}, {note['transcript']['model']}):")
     echo(f"  {note['transcript']['text']}")
     echo("tags: " + (", ".join(t["name"] for t in note["tags"]) or "none"))
-    echo(f"timeline of {email}: {len(timeline['notes'])} note(s), newest: {timeline['notes'][0]['title']!r}")
+    echo(
+        f"timeline of {email}: {len(timeline['notes'])} note(s), "
+        f"newest: {timeline['notes'][0]['title']!r}"
+    )
     return {"note": note, "timeline": timeline}

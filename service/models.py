@@ -13,12 +13,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
@@ -65,6 +66,9 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The client's data key, wrapped by the master key (service/crypto.py).
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ApiToken(Base):
@@ -74,6 +78,7 @@ class ApiToken(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     # Only a hash of the token is kept: a copy of the database does not let anyone sign in.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -86,10 +91,9 @@ class Note(Base):
     __table_args__ = (Index("ix_notes_owner_recorded", "owner_id", "recorded_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    owner_id: Mapped[str] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
-    title: Mapped[str] = mapped_column(String(200), default="")
+    owner_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    # Sealed with the owner's key (service/crypto.py); never stored in plain text.
+    title_ct: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     recorded_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -108,7 +112,9 @@ class Note(Base):
     mood: Mapped[int | None] = mapped_column(Integer, default=None)
     mood_source: Mapped[str | None] = mapped_column(String(16), default=None)
 
-    transcript_text: Mapped[str | None] = mapped_column(Text, default=None)
+    transcript_ct: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # Blind-index tokens (keyed hashes of the words), space-separated, for full-text search.
+    search_terms: Mapped[str] = mapped_column(Text, default="")
     transcript_language: Mapped[str | None] = mapped_column(String(16), default=None)
     transcript_engine: Mapped[str | None] = mapped_column(String(32), default=None)
     transcript_model: Mapped[str | None] = mapped_column(String(200), default=None)
@@ -122,19 +128,18 @@ class Note(Base):
     tags: Mapped[list[NoteTag]] = relationship(
         order_by="NoteTag.name", cascade="all, delete-orphan", passive_deletes=True
     )
+    shares: Mapped[list[Share]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
 class Segment(Base):
     __tablename__ = "segments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    note_id: Mapped[str] = mapped_column(
-        ForeignKey("notes.id", ondelete="CASCADE"), index=True
-    )
+    note_id: Mapped[str] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     start: Mapped[float] = mapped_column(Float)
     end: Mapped[float] = mapped_column(Float)
-    text: Mapped[str] = mapped_column(Text)
+    text_ct: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class NoteTag(Base):
@@ -144,12 +149,96 @@ class NoteTag(Base):
     __table_args__ = (UniqueConstraint("note_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    note_id: Mapped[str] = mapped_column(
-        ForeignKey("notes.id", ondelete="CASCADE"), index=True
-    )
+    note_id: Mapped[str] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80), index=True)
     source: Mapped[str] = mapped_column(String(16))
     # An auto tag the client removed stays as a tombstone so re-tagging never brings it back.
     removed: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Character spans into the transcript, never the words themselves.
     evidence: Mapped[list[dict[str, object]] | None] = mapped_column(JSON, default=None)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random id; only its hash is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship()
+
+
+class Invite(Base):
+    """A short-lived, single-use code a client gives their therapist to link accounts."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Link(Base):
+    """A client and a therapist who may see what the client shares."""
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("client_id", "therapist_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    therapist_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    client: Mapped[Account] = relationship(foreign_keys=[client_id])
+    therapist: Mapped[Account] = relationship(foreign_keys=[therapist_id])
+
+
+class Share(Base):
+    """One note shared with one linked therapist; deleting the row revokes it."""
+
+    __tablename__ = "shares"
+    __table_args__ = (UniqueConstraint("note_id", "therapist_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    note_id: Mapped[str] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    therapist_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    link_id: Mapped[str] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"), index=True)
+    include_audio: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    therapist: Mapped[Account] = relationship()
+
+
+class AccessEvent(Base):
+    """Who did what to whose data, when; never any content."""
+
+    __tablename__ = "access_events"
+    __table_args__ = (Index("ix_access_events_subject_at", "subject_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The account whose data it was (the client), who reads this log.
+    subject_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    actor_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_email: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    note_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

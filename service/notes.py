@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from service import vault
 from service.errors import ApiError, not_found
 from service.models import Note, NoteTag, utcnow
 
@@ -75,7 +76,9 @@ def parse_title(raw: Any) -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str) or len(raw.strip()) > MAX_TITLE:
-        raise ApiError(422, "invalid_title", f"title must be text of at most {MAX_TITLE} characters")
+        raise ApiError(
+            422, "invalid_title", f"title must be text of at most {MAX_TITLE} characters"
+        )
     return raw.strip()
 
 
@@ -120,7 +123,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise ApiError(422, "invalid_cursor", "cursor is not one this server gave out") from None
 
 
-def list_notes(session: Session, owner_id: str, query: TimelineQuery) -> tuple[list[Note], str | None]:
+def list_notes(
+    session: Session, owner_id: str, query: TimelineQuery
+) -> tuple[list[Note], str | None]:
     """Return one page of the owner's timeline, newest recording first, and the next cursor."""
     stmt = select(Note).where(Note.owner_id == owner_id)
     if query.status:
@@ -130,7 +135,9 @@ def list_notes(session: Session, owner_id: str, query: TimelineQuery) -> tuple[l
     if query.until:
         stmt = stmt.where(Note.recorded_at < query.until)
     if query.tag:
-        tagged = select(NoteTag.note_id).where(NoteTag.name == query.tag, NoteTag.removed.is_(False))
+        tagged = select(NoteTag.note_id).where(
+            NoteTag.name == query.tag, NoteTag.removed.is_(False)
+        )
         stmt = stmt.where(Note.id.in_(tagged))
     if query.cursor:
         stamp, last_id = _decode_cursor(query.cursor)
@@ -166,40 +173,74 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def transcript_payload(note: Note) -> dict[str, Any] | None:
-    if note.transcript_text is None:
+    text = vault.transcript_of(note)
+    if text is None:
         return None
     return {
-        "text": note.transcript_text,
+        "text": text,
         "no_speech": note.no_speech,
         "language": note.transcript_language,
         "engine": note.transcript_engine,
         "model": note.transcript_model,
         "segments": [
-            {"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text}
+            {
+                "start": round(s.start, 2),
+                "end": round(s.end, 2),
+                "text": vault.segment_text(note, s),
+            }
             for s in note.segments
         ],
     }
 
 
-def note_payload(note: Note) -> dict[str, Any]:
-    """The note as the API shows it to its owner."""
+def _evidence(spans: list[dict[str, Any]] | None, text: str | None) -> list[dict[str, Any]] | None:
+    # Only offsets are stored; the words are cut from the decrypted transcript.
+    if spans is None or text is None:
+        return None
+    return [{**span, "text": text[int(span["start"]) : int(span["end"])]} for span in spans]
+
+
+def shares_payload(note: Note) -> list[dict[str, Any]]:
+    return [
+        {
+            "therapist_id": s.therapist_id,
+            "email": s.therapist.email,
+            "include_audio": s.include_audio,
+            "shared_at": _iso(s.created_at),
+        }
+        for s in sorted(note.shares, key=lambda share: share.created_at)
+    ]
+
+
+def note_payload(note: Note, for_owner: bool = True) -> dict[str, Any]:
+    """The note as the API shows it: to its owner, or (``for_owner=False``) to a therapist."""
     error = {"code": note.error_code, "message": note.error_message} if note.error_code else None
-    return {
+    transcript = transcript_payload(note)
+    text = transcript["text"] if transcript else None
+    payload = {
         "id": note.id,
         "status": note.status,
         "progress": round(note.progress, 3),
         "error": error,
-        "title": note.title,
+        "title": vault.title_of(note),
         "recorded_at": _iso(note.recorded_at),
         "created_at": _iso(note.created_at),
         "duration_s": round(note.duration_s, 2) if note.duration_s is not None else None,
         "mood": note.mood,
         "mood_source": note.mood_source,
         "tags": [
-            {"name": t.name, "source": t.source, "status": t.status, "evidence": t.evidence}
+            {
+                "name": t.name,
+                "source": t.source,
+                "status": t.status,
+                "evidence": _evidence(t.evidence, text),
+            }
             for t in sorted(note.tags, key=lambda tag: tag.name)
             if not t.removed
         ],
-        "shared_with": [],
-        "transcript": transcript_payload(note),
+        "shared_with": shares_payload(note) if for_owner else [],
+        "transcript": transcript,
     }
+    if not for_owner:
+        payload["client_id"] = note.owner_id
+    return payload

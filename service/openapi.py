@@ -87,8 +87,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "id": _STRING,
             "status": {"type": "string", "enum": ["queued", "processing", "transcribed", "failed"]},
             "progress": {"type": "number", "minimum": 0, "maximum": 1},
-            "error": {"allOf": [{"$ref": "#/components/schemas/Error/properties/error"}],
-                      "nullable": True},
+            "error": {
+                "allOf": [{"$ref": "#/components/schemas/Error/properties/error"}],
+                "nullable": True,
+            },
             "title": _STRING,
             "recorded_at": _TIME,
             "created_at": _TIME,
@@ -101,8 +103,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "type": "object",
                 "nullable": True,
                 "properties": {
-                    "text": _STRING, "language": _STRING, "engine": _STRING, "model": _STRING,
-                    "segments": {"type": "array", "items": {"$ref": "#/components/schemas/Segment"}},
+                    "text": _STRING,
+                    "language": _STRING,
+                    "engine": _STRING,
+                    "model": _STRING,
+                    "segments": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Segment"},
+                    },
                 },
             },  # fmt: skip
         },

@@ -54,9 +54,11 @@ def enqueue_transcription(
 ) -> Job:
     """Queue the transcription of one note; the payload is the note id and nothing else."""
     queue = transcription_queue(connection, settings)
-    retry: Any = Retry(max=settings.job_retries, interval=RETRY_INTERVALS_S) if (
-        settings.job_retries
-    ) else None
+    retry: Any = (
+        Retry(max=settings.job_retries, interval=RETRY_INTERVALS_S)
+        if (settings.job_retries)
+        else None
+    )
     return queue.enqueue(
         TRANSCRIBE_JOB,
         note_id,

@@ -29,9 +29,7 @@ PROTOCOL_WHITELIST = "file,pipe"
 #: Anything shorter is a truncated file, not a note (a WAV cut to its header reads as 0.7 ms).
 MIN_DURATION_S = 0.1
 
-ACCEPTED_DESCRIPTION = (
-    "AAC in .m4a/.mp4, Opus in .webm or .ogg, MP3, WAV, FLAC, or AMR in .3gp"
-)
+ACCEPTED_DESCRIPTION = "AAC in .m4a/.mp4, Opus in .webm or .ogg, MP3, WAV, FLAC, or AMR in .3gp"
 
 
 class UnsupportedAudio(ValueError):
@@ -90,20 +88,25 @@ def sniff_container(head: bytes) -> str:
         return "mp3"
     if len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
         return "aac"
-    raise UnsupportedAudio(
-        f"the file is {_describe(head)}, not audio; send {ACCEPTED_DESCRIPTION}"
-    )
+    raise UnsupportedAudio(f"the file is {_describe(head)}, not audio; send {ACCEPTED_DESCRIPTION}")
 
 
-def probe(path: Path, container: str, timeout_s: float = 30) -> AudioInfo:
-    """Read the duration of an audio file with ffprobe, restricted to its sniffed demuxer."""
+def probe(
+    path: Path | str, container: str, timeout_s: float = 30, pass_fds: tuple[int, ...] = ()
+) -> AudioInfo:
+    """Read the duration of an audio file with ffprobe, restricted to its sniffed demuxer.
+
+    ``path`` may be ``/proc/self/fd/N`` for an in-memory file whose descriptor is in ``pass_fds``.
+    """
     command = [
         "ffprobe", "-v", "error", "-protocol_whitelist", PROTOCOL_WHITELIST,
         "-f", DEMUXERS[container], "-show_entries", "format=duration:stream=codec_type",
         "-of", "json", f"file:{path}",
     ]  # fmt: skip
     try:
-        result = subprocess.run(command, capture_output=True, timeout=timeout_s, check=False)
+        result = subprocess.run(
+            command, capture_output=True, timeout=timeout_s, check=False, pass_fds=pass_fds
+        )
     except subprocess.TimeoutExpired:
         raise UnreadableAudio("reading the audio took too long; the file may be damaged") from None
     if result.returncode != 0:

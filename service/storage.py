@@ -1,4 +1,6 @@
-"""Audio on disk: written, fsync'd and renamed into place before an upload is answered."""
+"""Audio at rest: sealed with the owner's key, fsync'd and renamed into place before an upload is
+answered. Plaintext audio only ever lives in memory (memfd), never in a file on disk.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from service.crypto import ClientKeys
+
 CHUNK = 1 << 16
 
 
@@ -18,12 +22,29 @@ class TooLarge(ValueError):
     """The upload is over the configured size limit."""
 
 
-@dataclass(frozen=True)
-class StoredFile:
-    path: Path
+def memory_file(name: str) -> BinaryIO:
+    """An anonymous in-memory file with a real descriptor that child processes can open."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create(name, os.MFD_CLOEXEC), "w+b")
+    return tempfile.TemporaryFile()  # pragma: no cover - not Linux: unlinked at once
+
+
+def fd_path(handle: BinaryIO) -> str:
+    """A path by which a child process given this descriptor (pass_fds) can open the file."""
+    return f"/proc/self/fd/{handle.fileno()}"
+
+
+@dataclass
+class Incoming:
+    """An upload held in memory while it is checked."""
+
+    handle: BinaryIO
     size: int
     sha256: str
     head: bytes  # the first bytes, for sniffing the container
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -36,48 +57,65 @@ def _fsync_dir(directory: Path) -> None:
 
 
 class AudioStore:
-    """Keeps each note's audio under ``root/<owner id>/<note id>.<container>``."""
+    """Keeps each note's sealed audio under ``root/<owner id>/<note id>.<container>.sealed``."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def incoming(self, stream: BinaryIO, max_bytes: int) -> StoredFile:
-        """Copy an upload to a durable temporary file, hashing and counting as it streams."""
-        staging = self.root / ".incoming"
-        staging.mkdir(parents=True, exist_ok=True)
+    def incoming(self, stream: BinaryIO, max_bytes: int) -> Incoming:
+        """Copy an upload into memory, hashing and counting as it streams."""
         digest, size, head = hashlib.sha256(), 0, b""
-        fd, name = tempfile.mkstemp(dir=staging, suffix=".part")
-        path = Path(name)
+        handle = memory_file("homeward-upload")
         try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise TooLarge(f"the file is larger than {max_bytes // (1 << 20)} MiB")
-                    if len(head) < 4096:
-                        head += chunk[: 4096 - len(head)]
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(f"the file is larger than {max_bytes // (1 << 20)} MiB")
+                if len(head) < 4096:
+                    head += chunk[: 4096 - len(head)]
+                digest.update(chunk)
+                handle.write(chunk)
+            handle.flush()
+            handle.seek(0)
         except BaseException:
-            path.unlink(missing_ok=True)
+            handle.close()
             raise
-        return StoredFile(path=path, size=size, sha256=digest.hexdigest(), head=head)
+        return Incoming(handle=handle, size=size, sha256=digest.hexdigest(), head=head)
 
     def relative_path(self, owner_id: str, note_id: str, container: str) -> str:
-        return f"{owner_id}/{note_id}.{container}"
+        return f"{owner_id}/{note_id}.{container}.sealed"
 
-    def commit(self, incoming: StoredFile, relative: str) -> Path:
-        """Move a staged upload to its final place, durably."""
+    def commit(self, incoming: Incoming, relative: str, keys: ClientKeys, note_id: str) -> Path:
+        """Seal the upload into its final place: temp file, fsync, rename, fsync the folder."""
         final = self.root / relative
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(incoming.path, final)
+        fd, temp = tempfile.mkstemp(dir=final.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                incoming.handle.seek(0)
+                keys.seal_audio(note_id, incoming.handle, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, final)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
         _fsync_dir(final.parent)
         return final
 
-    def discard(self, incoming: StoredFile) -> None:
-        incoming.path.unlink(missing_ok=True)
+    def open_plain(self, relative: str, keys: ClientKeys, note_id: str) -> BinaryIO:
+        """Decrypt a note's audio into memory; raises DecryptionError if it was tampered with."""
+        handle = memory_file("homeward-audio")
+        try:
+            with (self.root / relative).open("rb") as sealed:
+                for chunk in keys.open_audio(note_id, sealed):
+                    handle.write(chunk)
+            handle.flush()
+            handle.seek(0)
+        except BaseException:
+            handle.close()
+            raise
+        return handle
 
     def path_of(self, relative: str) -> Path:
         return self.root / relative

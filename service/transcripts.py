@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service import tagging
-from service.models import Note, NoteTag, Segment, utcnow
+from service import tagging, vault
+from service.models import Note, NoteTag, utcnow
 
 
 @dataclass(frozen=True)
@@ -26,17 +26,19 @@ def store_transcription(
     segments: Sequence[TimedSpan],
 ) -> None:
     """Put a fresh transcription on the note, replacing any earlier one, then tag it."""
-    note.transcript_text = text.strip()
+    vault.set_transcript(note, text.strip())
     note.transcript_language = language
     note.transcript_engine = engine
     note.transcript_model = model
     note.transcribed_at = utcnow()
-    note.segments.clear()
-    for position, seg in enumerate(segments):
-        note.segments.append(
-            Segment(position=position, start=seg.start, end=seg.end, text=seg.text.strip())
-        )
+    _replace_segments(note, [TimedSpan(s.start, s.end, s.text.strip()) for s in segments])
     apply_auto_tags(note)
+
+
+def _replace_segments(note: Note, spans: Sequence[TimedSpan]) -> None:
+    note.segments.clear()
+    for position, span in enumerate(spans):
+        note.segments.append(vault.new_segment(note, position, span.start, span.end, span.text))
 
 
 def realign(old: Sequence[TimedSpan], new_text: str) -> list[TimedSpan]:
@@ -66,20 +68,15 @@ def realign(old: Sequence[TimedSpan], new_text: str) -> list[TimedSpan]:
     grouped: dict[int, list[str]] = {}
     for word, index in zip(new_words, assignment, strict=True):
         grouped.setdefault(index, []).append(word)
-    return [
-        TimedSpan(old[i].start, old[i].end, " ".join(grouped[i])) for i in sorted(grouped)
-    ]
+    return [TimedSpan(old[i].start, old[i].end, " ".join(grouped[i])) for i in sorted(grouped)]
 
 
 def edit_transcript(note: Note, new_text: str) -> None:
     """Replace the transcript text with the client's edit and tag it again."""
-    spans = realign([TimedSpan(s.start, s.end, s.text) for s in note.segments], new_text)
-    note.transcript_text = new_text.strip()
-    note.segments.clear()
-    for position, span in enumerate(spans):
-        note.segments.append(
-            Segment(position=position, start=span.start, end=span.end, text=span.text)
-        )
+    old = [TimedSpan(s.start, s.end, vault.segment_text(note, s)) for s in note.segments]
+    spans = realign(old, new_text)
+    vault.set_transcript(note, new_text.strip())
+    _replace_segments(note, spans)
     apply_auto_tags(note)
 
 
@@ -89,14 +86,15 @@ def apply_auto_tags(note: Note) -> None:
     Client tags and tags the client removed are never overridden: re-tagging only adds,
     updates or drops tags that came from an earlier automatic pass.
     """
-    text = note.transcript_text or ""
+    text = vault.transcript_of(note) or ""
     found = {tag.name: tag for tag in tagging.tag_transcript(text)}
     for tag in list(note.tags):
         if tag.source == "auto" and not tag.removed and tag.name not in found:
             note.tags.remove(tag)
     existing = {tag.name: tag for tag in note.tags}
     for name, auto in found.items():
-        evidence = [{"start": e.start, "end": e.end, "text": e.text} for e in auto.evidence]
+        # Offsets only: the words themselves stay inside the encrypted transcript.
+        evidence = [{"start": e.start, "end": e.end} for e in auto.evidence]
         tag = existing.get(name)
         if tag is None:
             note.tags.append(

@@ -9,11 +9,12 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
+from service import vault
 from service.config import Settings
 from service.errors import ApiError
 from service.models import Note, NoteTag, new_id, utcnow
-from service.sniff import UnreadableAudio, UnsupportedAudio, probe, sniff_container
-from service.storage import AudioStore, TooLarge
+from service.sniff import AudioInfo, UnreadableAudio, UnsupportedAudio, probe, sniff_container
+from service.storage import AudioStore, Incoming, TooLarge, fd_path
 
 log = logging.getLogger(__name__)
 
@@ -38,36 +39,53 @@ def accept_upload(
 ) -> Note:
     """Store the audio durably, check it is audio we can read, and record a queued note.
 
-    Nothing is kept when the audio is refused. The file is fsync'd and renamed into place
-    before the row is committed, so a note row never points at audio that is not on disk.
+    Nothing is kept when the audio is refused. The audio is checked in memory, then sealed,
+    fsync'd and renamed into place before the row is committed, so a note row never points at
+    audio that is not on disk, and no plaintext audio ever reaches the disk.
     """
     try:
         incoming = store.incoming(stream, settings.max_upload_mb << 20)
     except TooLarge as exc:
         raise ApiError(413, "too_large", str(exc)) from None
     try:
+        return _accept(session, store, settings, owner_id, incoming, fields)
+    finally:
+        incoming.close()
+
+
+def _checked_audio(incoming: Incoming, settings: Settings) -> AudioInfo:
+    try:
         container = sniff_container(incoming.head)
-        info = probe(incoming.path, container)
+        info = probe(fd_path(incoming.handle), container, pass_fds=(incoming.handle.fileno(),))
     except UnsupportedAudio as exc:
-        store.discard(incoming)
         raise ApiError(415, "unsupported_audio", str(exc)) from None
     except UnreadableAudio as exc:
-        store.discard(incoming)
         raise ApiError(422, "unreadable_audio", str(exc)) from None
     if info.duration_s > settings.max_duration_s:
-        store.discard(incoming)
         raise ApiError(
             422, "too_long",
             f"the recording is {info.duration_s / 60:.0f} minutes long; "
             f"the limit is {settings.max_duration_s / 60:.0f} minutes",
         )  # fmt: skip
+    return info
+
+
+def _accept(
+    session: Session,
+    store: AudioStore,
+    settings: Settings,
+    owner_id: str,
+    incoming: Incoming,
+    fields: NoteFields,
+) -> Note:
+    info = _checked_audio(incoming, settings)
+    container = info.container
     note_id = new_id()
     relative = store.relative_path(owner_id, note_id, container)
-    store.commit(incoming, relative)
+    store.commit(incoming, relative, vault.keys_for(owner_id), note_id)
     note = Note(
         id=note_id,
         owner_id=owner_id,
-        title=fields.title,
         recorded_at=fields.recorded_at or utcnow(),
         status="queued",
         audio_path=relative,
@@ -79,6 +97,7 @@ def accept_upload(
         mood_source="client" if fields.mood is not None else None,
         tags=[NoteTag(name=name, source="client") for name in fields.tags],
     )
+    vault.set_title(note, fields.title)
     session.add(note)
     try:
         session.commit()

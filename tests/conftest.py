@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import shutil
@@ -30,11 +31,33 @@ POSTGRES_URL = os.environ.get(
 # In CI a missing PostgreSQL is a failure, not a skip.
 REQUIRE_POSTGRES = os.environ.get("CI", "").lower() == "true"
 
-JFK_WORDS = (
-    "and so my fellow americans ask not what your country can do for you "
-    "ask what you can do for your country"
-).split()
+JFK_WORDS = [
+    "and",
+    "so",
+    "my",
+    "fellow",
+    "americans",
+    "ask",
+    "not",
+    "what",
+    "your",
+    "country",
+    "can",
+    "do",
+    "for",
+    "you",
+    "ask",
+    "what",
+    "you",
+    "can",
+    "do",
+    "for",
+    "your",
+    "country",
+]
 PASSWORD = "a long enough passphrase"
+#: One master key for the test run, as HOMEWARD_MASTER_KEY would hold it.
+MASTER_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def words(text: str) -> list[str]:
@@ -88,14 +111,32 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {"data_dir": tmp_path / "data", "database_url": database_url, "redis_url": redis_url}
-    )
-    app.testing = True
-    upgrade(db.engine_for(app))
-    yield app
-    db.engine_for(app).dispose()
+def make_app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build migrated apps on this test's database; settings may be overridden."""
+    made: list[Flask] = []
+
+    def _make(**overrides: Any) -> Flask:
+        settings = {
+            "data_dir": tmp_path / "data",
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "master_key": MASTER_KEY,
+            **overrides,
+        }
+        app = create_app(settings)
+        app.testing = True
+        upgrade(db.engine_for(app))
+        made.append(app)
+        return app
+
+    yield _make
+    for app in made:
+        db.engine_for(app).dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
 
 
 @pytest.fixture
@@ -136,11 +177,28 @@ def audio_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     files = {"flac": source}
     # Debian's ffmpeg has no AMR encoder; sox (libopencore-amrnb) has, and ffmpeg wraps it in 3gp.
     amr = out / "jfk.amr"
-    subprocess.run(["sox", str(source), "-r", "8000", "-c", "1", "-C", "7", "-t", "amr-nb", str(amr)],
-                   check=True)
+    subprocess.run(
+        ["sox", str(source), "-r", "8000", "-c", "1", "-C", "7", "-t", "amr-nb", str(amr)],
+        check=True,
+    )
     files["3gp"] = out / "jfk.3gp"
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(amr), "-c:a", "copy",
-                    "-f", "3gp", str(files["3gp"])], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(amr),
+            "-c:a",
+            "copy",
+            "-f",
+            "3gp",
+            str(files["3gp"]),
+        ],
+        check=True,
+    )
     for ext, codec in recipes.items():
         target = out / f"jfk.{ext}"
         subprocess.run(

@@ -81,7 +81,10 @@ def test_bad_tokens_get_401_with_a_reason(client: FlaskClient) -> None:
     for header in ("Bearer not-a-real-token", "Basic dXNlcjpwYXNz", "Bearer "):
         answer = client.get("/api/v1/notes", headers={"Authorization": header})
         assert answer.status_code == 401, header
-        assert "token" in answer.json["error"]["message"] or "Bearer" in answer.json["error"]["message"]
+        assert (
+            "token" in answer.json["error"]["message"]
+            or "Bearer" in answer.json["error"]["message"]
+        )
 
 
 def test_expired_token_is_refused(app: Flask, client: FlaskClient, sign_up) -> None:  # type: ignore[no-untyped-def]

@@ -35,10 +35,22 @@ def port_open(port: int) -> bool:
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], int]]:
     web_port, redis_port = free_port(), free_port()
-    env = {**os.environ, "HOMEWARD_DATA_DIR": str(tmp_path / "data"),
-           "HOMEWARD_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
-    process = subprocess.Popen([HOMEWARD, "up", "--port", str(web_port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # No master key configured: `homeward up` makes one in the (temporary) config folder.
+    env = {
+        **os.environ,
+        "HOMEWARD_DATA_DIR": str(tmp_path / "data"),
+        "HOMEWARD_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    env.pop("HOMEWARD_MASTER_KEY", None)
+    env.pop("HOMEWARD_MASTER_KEY_FILE", None)
+    process = subprocess.Popen(
+        [HOMEWARD, "up", "--port", str(web_port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{web_port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -64,10 +76,15 @@ def test_upload_over_http_transcribed_by_the_worker(
     base, process, redis_port = stack
     assert port_open(redis_port), "homeward up should have started its own redis-server"
     http = requests.Session()
-    assert http.post(f"{base}/api/v1/accounts",
-                     json={"email": "e2e@example.org", "password": PASSWORD}).status_code == 201
-    token = http.post(f"{base}/api/v1/tokens",
-                      json={"email": "e2e@example.org", "password": PASSWORD}).json()["token"]
+    assert (
+        http.post(
+            f"{base}/api/v1/accounts", json={"email": "e2e@example.org", "password": PASSWORD}
+        ).status_code
+        == 201
+    )
+    token = http.post(
+        f"{base}/api/v1/tokens", json={"email": "e2e@example.org", "password": PASSWORD}
+    ).json()["token"]
     http.headers["Authorization"] = f"Bearer {token}"
     ids = {}
     for name in ("multilingual.mp3", "jfk.flac"):

@@ -26,8 +26,12 @@ def registered_routes(app: Flask) -> set[tuple[str, str]]:
 def test_every_route_is_described_and_nothing_else(app: Flask, client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    described = {(path, method) for path, item in spec["paths"].items()
-                 for method in item if method in HTTP_METHODS}
+    described = {
+        (path, method)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
     assert described == registered_routes(app)
 
 

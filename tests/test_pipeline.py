@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 from rq import Queue
 
+from service import vault
 from service.db import db
 from service.models import Note
 from service.queueing import job_id_for
@@ -31,8 +33,10 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Engine]:
     """Both engines with the bundled tiny.en weights, each loaded once for the whole run."""
     cache = tmp_path_factory.mktemp("models")
     options = EngineOptions(beam_size=5)
-    return {name: load_engine(name, "tiny.en", options, cache)
-            for name in ("faster-whisper", "openai-whisper")}
+    return {
+        name: load_engine(name, "tiny.en", options, cache)
+        for name in ("faster-whisper", "openai-whisper")
+    }
 
 
 @pytest.fixture(params=["faster-whisper", "openai-whisper"])
@@ -57,7 +61,10 @@ def note_of(client: FlaskClient, headers: Headers, note_id: str) -> dict[str, An
 
 
 def test_real_speech_is_transcribed_onto_the_timeline(
-    client: FlaskClient, sign_up: Callable[..., Headers], upload: Any, work: Callable[[], None],
+    client: FlaskClient,
+    sign_up: Callable[..., Headers],
+    upload: Any,
+    work: Callable[[], None],
     engine: Engine,
 ) -> None:
     headers = sign_up()
@@ -83,12 +90,16 @@ def test_real_speech_is_transcribed_onto_the_timeline(
 
 
 def test_silence_is_transcribed_empty_and_flagged(
-    client: FlaskClient, sign_up: Callable[..., Headers], upload: Any, work: Callable[[], None],
+    client: FlaskClient,
+    sign_up: Callable[..., Headers],
+    upload: Any,
+    work: Callable[[], None],
     tmp_path: Path,
 ) -> None:
     silence = tmp_path / "silence.wav"
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(silence), "trim", "0", "8"],
-                   check=True)
+    subprocess.run(
+        ["sox", "-n", "-r", "16000", "-c", "1", str(silence), "trim", "0", "8"], check=True
+    )
     headers = sign_up()
     note_id = upload(headers, silence).json["id"]
     work()
@@ -98,8 +109,11 @@ def test_silence_is_transcribed_empty_and_flagged(
     assert note["transcript"]["segments"] == []
 
 
-def test_audio_damaged_on_disk_fails_with_an_actionable_error(
-    app: Flask, client: FlaskClient, sign_up: Callable[..., Headers], upload: Any,
+def test_sealed_audio_altered_on_disk_fails_as_an_integrity_error(
+    app: Flask,
+    client: FlaskClient,
+    sign_up: Callable[..., Headers],
+    upload: Any,
     work: Callable[[], None],
 ) -> None:
     headers = sign_up()
@@ -110,13 +124,38 @@ def test_audio_damaged_on_disk_fails_with_an_actionable_error(
     work()
     note = note_of(client, headers, note_id)
     assert note["status"] == "failed"
-    assert note["error"]["code"] == "undecodable_audio"
-    assert "upload" in note["error"]["message"] or "Record" in note["error"]["message"]
+    assert note["error"]["code"] == "audio_integrity"
+    assert "altered" in note["error"]["message"] and "backup" in note["error"]["message"]
     assert note["transcript"] is None
 
 
+def test_audio_that_cannot_be_decoded_fails_with_an_actionable_error(
+    app: Flask,
+    client: FlaskClient,
+    sign_up: Callable[..., Headers],
+    upload: Any,
+    work: Callable[[], None],
+) -> None:
+    headers = sign_up()
+    note_id = upload(headers, DATA / "jfk.flac").json["id"]
+    with app.app_context():  # intact encryption around audio that is broken inside
+        note = db.session.get(Note, note_id)
+        path = app.extensions["homeward.audio"].path_of(note.audio_path)
+        with path.open("wb") as out:
+            keys = vault.keys_for(note.owner_id)
+            keys.seal_audio(note_id, io.BytesIO((DATA / "jfk.flac").read_bytes()[:300]), out)
+    work()
+    note_json = note_of(client, headers, note_id)
+    assert note_json["status"] == "failed"
+    assert note_json["error"]["code"] == "undecodable_audio"
+    assert "upload another file" in note_json["error"]["message"]
+
+
 def test_running_a_job_twice_leaves_one_transcript(
-    app: Flask, client: FlaskClient, sign_up: Callable[..., Headers], upload: Any,
+    app: Flask,
+    client: FlaskClient,
+    sign_up: Callable[..., Headers],
+    upload: Any,
     work: Callable[[], None],
 ) -> None:
     headers = sign_up()
@@ -135,7 +174,10 @@ def test_running_a_job_twice_leaves_one_transcript(
 
 
 def test_a_note_deleted_before_its_job_runs_is_skipped(
-    client: FlaskClient, sign_up: Callable[..., Headers], upload: Any, work: Callable[[], None],
+    client: FlaskClient,
+    sign_up: Callable[..., Headers],
+    upload: Any,
+    work: Callable[[], None],
     redis_url: str,
 ) -> None:
     headers = sign_up()
@@ -148,8 +190,9 @@ def test_a_note_deleted_before_its_job_runs_is_skipped(
     assert queue.fetch_job(job_id_for(note_id)) is None
 
 
-def test_progress_is_written_throttled_and_never_backwards(app: Flask, sign_up: Any,
-                                                           upload: Any) -> None:
+def test_progress_is_written_throttled_and_never_backwards(
+    app: Flask, sign_up: Any, upload: Any
+) -> None:
     note_id = upload(sign_up(), DATA / "jfk.flac").json["id"]
     with app.app_context():
         note = db.session.get(Note, note_id)

@@ -1,17 +1,24 @@
-"""AudioStore: uploads staged durably, hashed, size-limited, committed and deleted."""
+"""AudioStore and sealing: uploads held in memory, sealed on disk, opened only by their note."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import random
 from pathlib import Path
 
 import pytest
 
+from service.crypto import DecryptionError, Keyring
 from service.storage import AudioStore, TooLarge
 
-DATA = random.Random(7).randbytes(200_000)  # several read chunks, odd length
+DATA = random.Random(7).randbytes(2_500_000)  # several audio chunks, odd length
+KEYRING = Keyring(os.urandom(32))
+
+
+def keys(owner: str = "owner-a"):  # type: ignore[no-untyped-def]
+    return KEYRING.client_keys(owner, KEYRING.new_wrapped_key(owner))
 
 
 class Trickle(io.RawIOBase):
@@ -30,79 +37,84 @@ class Trickle(io.RawIOBase):
         return chunk
 
 
-def staged(root: Path) -> list[Path]:
-    return sorted((root / ".incoming").iterdir())
-
-
-def test_incoming_writes_every_byte_with_hash_size_and_head(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path)
-    incoming = store.incoming(io.BytesIO(DATA), max_bytes=len(DATA))  # exactly at the limit
-    assert incoming.path.parent == tmp_path / ".incoming"
-    assert staged(tmp_path) == [incoming.path]
-    assert incoming.path.read_bytes() == DATA
+def test_incoming_holds_every_byte_in_memory_with_hash_size_and_head(tmp_path: Path) -> None:
+    incoming = AudioStore(tmp_path).incoming(io.BytesIO(DATA), max_bytes=len(DATA))
+    assert incoming.handle.read() == DATA
     assert incoming.size == len(DATA)
     assert incoming.sha256 == hashlib.sha256(DATA).hexdigest()
     assert incoming.head == DATA[:4096]
+    assert list(tmp_path.rglob("*")) == []  # nothing of the upload touched the disk
+    assert os.readlink(f"/proc/self/fd/{incoming.handle.fileno()}").startswith("/memfd:")
 
 
 def test_head_is_collected_across_small_reads(tmp_path: Path) -> None:
-    incoming = AudioStore(tmp_path).incoming(Trickle(DATA, 1000), max_bytes=1 << 20)
+    incoming = AudioStore(tmp_path).incoming(Trickle(DATA[:50_000], 1000), max_bytes=1 << 20)
     assert incoming.head == DATA[:4096]
-    assert incoming.path.read_bytes() == DATA
-    assert incoming.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert incoming.sha256 == hashlib.sha256(DATA[:50_000]).hexdigest()
 
 
-def test_small_upload_head_is_whole_file(tmp_path: Path) -> None:
-    incoming = AudioStore(tmp_path).incoming(io.BytesIO(b"RIFF"), max_bytes=100)
-    assert (incoming.head, incoming.size) == (b"RIFF", 4)
+def test_too_large_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(TooLarge, match="larger than 1 MiB"):
+        AudioStore(tmp_path).incoming(io.BytesIO(DATA), max_bytes=1 << 20)
 
 
-def test_too_large_leaves_nothing_behind(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path)
-    with pytest.raises(TooLarge):
-        store.incoming(io.BytesIO(DATA), max_bytes=len(DATA) - 1)
-    assert staged(tmp_path) == []
-    with pytest.raises(TooLarge, match="2 MiB"):
-        store.incoming(io.BytesIO(bytes(3 << 20)), max_bytes=2 << 20)
-    assert staged(tmp_path) == []
+def test_commit_seals_and_open_plain_restores(tmp_path: Path) -> None:
+    store, owner = AudioStore(tmp_path), keys()
+    incoming = store.incoming(io.BytesIO(DATA), max_bytes=len(DATA))
+    relative = store.relative_path("owner-a", "note-1", "m4a")
+    final = store.commit(incoming, relative, owner, "note-1")
+    assert final == tmp_path / "owner-a" / "note-1.m4a.sealed"
+    sealed = final.read_bytes()
+    assert DATA[:1000] not in sealed and len(sealed) > len(DATA)
+    assert [p.name for p in final.parent.iterdir()] == [final.name]  # no temp file left
+    with store.open_plain(relative, owner, "note-1") as plain:
+        assert plain.read() == DATA
 
 
-def test_commit_moves_into_place(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path)
-    incoming = store.incoming(io.BytesIO(DATA), max_bytes=1 << 20)
-    relative = store.relative_path("owner1", "note1", "mp4")
-    assert relative == "owner1/note1.mp4"
-    final = store.commit(incoming, relative)
-    assert final == tmp_path / "owner1" / "note1.mp4"
-    assert store.path_of(relative) == final
-    assert final.read_bytes() == DATA
-    assert not incoming.path.exists()
-    assert staged(tmp_path) == []
+def test_sealed_audio_opens_only_for_its_note_and_owner(tmp_path: Path) -> None:
+    store, owner = AudioStore(tmp_path), keys()
+    for note in ("note-1", "note-2"):
+        incoming = store.incoming(io.BytesIO(DATA), max_bytes=len(DATA))
+        store.commit(incoming, store.relative_path("owner-a", note, "wav"), owner, note)
+    one, two = (tmp_path / "owner-a" / f"note-{n}.wav.sealed" for n in (1, 2))
+    a, b = one.read_bytes(), two.read_bytes()
+    one.write_bytes(b), two.write_bytes(a)  # swapped
+    for note in ("note-1", "note-2"):
+        with pytest.raises(DecryptionError, match="does not belong to it"):
+            store.open_plain(store.relative_path("owner-a", note, "wav"), owner, note)
+    two.write_bytes(b)
+    with pytest.raises(DecryptionError):  # another client's key
+        store.open_plain(store.relative_path("owner-a", "note-2", "wav"), keys("owner-b"), "note-2")
 
 
-def test_discard_removes_staged_file(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path)
-    incoming = store.incoming(io.BytesIO(DATA), max_bytes=1 << 20)
-    store.discard(incoming)
-    assert staged(tmp_path) == []
+@pytest.mark.parametrize("damage", ["truncate-chunk", "drop-last-chunk", "flip-bit", "header"])
+def test_tampering_is_detected(tmp_path: Path, damage: str) -> None:
+    store, owner = AudioStore(tmp_path), keys()
+    incoming = store.incoming(io.BytesIO(DATA), max_bytes=len(DATA))
+    relative = store.relative_path("owner-a", "n", "mp3")
+    path = store.commit(incoming, relative, owner, "n")
+    sealed = bytearray(path.read_bytes())
+    chunk = (1 << 20) + 16
+    if damage == "truncate-chunk":
+        sealed = sealed[:-100]
+    elif damage == "drop-last-chunk":
+        sealed = sealed[: 12 + 2 * chunk]
+    elif damage == "flip-bit":
+        sealed[5000] ^= 1
+    else:
+        sealed[:4] = b"XXXX"
+    path.write_bytes(bytes(sealed))
+    with pytest.raises(DecryptionError):
+        store.open_plain(relative, owner, "n")
 
 
-def test_delete_removes_file_and_tolerates_missing(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path)
-    relative = store.relative_path("owner1", "note1", "wav")
-    store.commit(store.incoming(io.BytesIO(DATA), max_bytes=1 << 20), relative)
-    store.delete(relative)
-    assert not store.path_of(relative).exists()
-    store.delete(relative)  # twice is fine
-    store.delete("nobody/nothing.wav")
-
-
-def test_delete_owner_removes_only_that_owner(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path)
-    for owner, note in [("alice", "n1"), ("alice", "n2"), ("bob", "n3")]:
-        incoming = store.incoming(io.BytesIO(DATA), max_bytes=1 << 20)
-        store.commit(incoming, store.relative_path(owner, note, "mp3"))
-    store.delete_owner("alice")
-    assert not (tmp_path / "alice").exists()
-    assert (tmp_path / "bob" / "n3.mp3").read_bytes() == DATA
-    store.delete_owner("carol")  # no folder: nothing to do
+def test_delete_and_delete_owner(tmp_path: Path) -> None:
+    store, owner = AudioStore(tmp_path), keys()
+    for who, note in (("owner-a", "n1"), ("owner-a", "n2"), ("owner-b", "n3")):
+        incoming = store.incoming(io.BytesIO(b"RIFF....WAVE"), max_bytes=100)
+        store.commit(incoming, store.relative_path(who, note, "wav"), owner, note)
+    store.delete(store.relative_path("owner-a", "n1", "wav"))
+    store.delete(store.relative_path("owner-a", "n1", "wav"))  # twice is fine
+    assert [p.name for p in (tmp_path / "owner-a").iterdir()] == ["n2.wav.sealed"]
+    store.delete_owner("owner-a")
+    assert not (tmp_path / "owner-a").exists() and (tmp_path / "owner-b").exists()

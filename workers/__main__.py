@@ -1,4 +1,4 @@
-"""``python -m workers``: the worker process and one-off transcription (``homeward`` calls these)."""
+"""``python -m workers``: the worker and one-off transcription (``homeward`` calls these)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ def _transcribe(app: Flask, path: Path) -> int:
         with path.open("rb") as fh:
             container = sniff_container(fh.read(4096))
         probe(path, container)
-        audio = decode(path, container, runtime.settings.decode_timeout_s,
-                       runtime.settings.decode_memory_mb)
+        audio = decode(
+            path, container, runtime.settings.decode_timeout_s, runtime.settings.decode_memory_mb
+        )
     except (OSError, UnsupportedAudio, UnreadableAudio, DecodeError) as exc:
         print(f"homeward: {path}: {exc}", file=sys.stderr)
         return 2
@@ -32,8 +33,10 @@ def _transcribe(app: Flask, path: Path) -> int:
     print(text or "(no speech found)")
     tags = tag_transcript(text)
     mood = extract_mood(text)
-    print("tags: " + (", ".join(t.name + (f" ({t.status})" if t.status else "") for t in tags)
-                      or "none"))
+    print(
+        "tags: "
+        + (", ".join(t.name + (f" ({t.status})" if t.status else "") for t in tags) or "none")
+    )
     if mood:
         print(f"mood: {mood.value}/10 (said: {mood.evidence.text!r})")
     return 0

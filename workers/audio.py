@@ -41,19 +41,29 @@ def _limit_memory(max_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
 
 
-def ffmpeg_command(path: Path, container: str) -> list[str]:
+def ffmpeg_command(path: Path | str, container: str) -> list[str]:
     return [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
         "-protocol_whitelist", PROTOCOL_WHITELIST, "-f", DEMUXERS[container],
         "-i", f"file:{path}", "-map", "0:a:0", "-vn", "-sn", "-dn",
         # AMR's comfort-noise frames decode to nothing; async resampling fills them with
         # silence so that every later sentence keeps its time.
-        "-af", "aresample=async=1", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1",
+        "-af", "aresample=async=1", "-ac", "1", "-ar", str(SAMPLE_RATE),
+        "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1",
     ]  # fmt: skip
 
 
-def decode(path: Path, container: str, timeout_s: float = 600, memory_mb: int = 1024) -> DecodedAudio:
-    """Decode ``path`` (whose container was sniffed at upload) to 16 kHz mono float32."""
+def decode(
+    path: Path | str,
+    container: str,
+    timeout_s: float = 600,
+    memory_mb: int = 1024,
+    pass_fds: tuple[int, ...] = (),
+) -> DecodedAudio:
+    """Decode ``path`` (whose container was sniffed at upload) to 16 kHz mono float32.
+
+    ``path`` may be ``/proc/self/fd/N`` for decrypted audio held in memory (fd N in pass_fds).
+    """
     if container not in DEMUXERS:
         raise DecodeError(f"unsupported container {container!r}")
     try:
@@ -62,11 +72,13 @@ def decode(path: Path, container: str, timeout_s: float = 600, memory_mb: int = 
             capture_output=True,
             timeout=timeout_s,
             check=False,
+            pass_fds=pass_fds,
             preexec_fn=lambda: _limit_memory(memory_mb << 20),  # noqa: PLW1509
         )
     except subprocess.TimeoutExpired:
-        raise DecodeError(f"decoding took longer than {timeout_s:g} s; the file may be damaged") \
-            from None
+        raise DecodeError(
+            f"decoding took longer than {timeout_s:g} s; the file may be damaged"
+        ) from None
     except FileNotFoundError:
         raise DecodeError("ffmpeg is not installed on the worker") from None
     if result.returncode == 127 or b"error while loading shared libraries" in result.stderr:

@@ -14,10 +14,13 @@ from pydub.silence import detect_nonsilent
 from rq import get_current_job
 from sqlalchemy.exc import InvalidRequestError
 
+from service import vault
+from service.crypto import DecryptionError
 from service.db import db
 from service.models import Note
+from service.storage import fd_path
 from service.transcripts import TimedSpan, store_transcription
-from workers.audio import DecodeError, DecodedAudio, decode
+from workers.audio import DecodedAudio, DecodeError, decode
 from workers.runtime import Runtime, current_runtime
 
 log = logging.getLogger(__name__)
@@ -47,8 +50,11 @@ def has_speech(audio: DecodedAudio) -> bool:
     """True unless the note is silent: no stretch of half a second above the silence level."""
     if audio.duration_s == 0 or audio.segment.max_dBFS < SILENCE_DBFS:
         return False
-    return bool(detect_nonsilent(audio.segment, min_silence_len=500, silence_thresh=SILENCE_DBFS,
-                                 seek_step=50))
+    return bool(
+        detect_nonsilent(
+            audio.segment, min_silence_len=500, silence_thresh=SILENCE_DBFS, seek_step=50
+        )
+    )
 
 
 def _fail(note: Note, code: str, message: str) -> None:
@@ -79,13 +85,17 @@ def transcribe_note(note_id: str) -> str:
 
 
 def _run(runtime: Runtime, note: Note) -> str:
-    settings = runtime.settings
     started = time.perf_counter()
     try:
-        audio = decode(
-            runtime.audio_store.path_of(note.audio_path), note.audio_container,
-            timeout_s=settings.decode_timeout_s, memory_mb=settings.decode_memory_mb,
-        )  # fmt: skip
+        audio = _decode_sealed(runtime, note)
+    except DecryptionError as exc:
+        # Not retryable: the file on disk is not this note's (moved, swapped or altered).
+        _fail(
+            note,
+            "audio_integrity",
+            f"{exc}; ask your Homeward administrator to restore it from a backup",
+        )
+        return "failed"
     except DecodeError as exc:
         _fail(note, "undecodable_audio", f"{exc}. Record the note again or upload another file.")
         return "failed"
@@ -101,8 +111,7 @@ def _run(runtime: Runtime, note: Note) -> str:
     except InvalidRequestError:
         log.info("note %s was deleted while it was transcribed", note.id)
         return "gone"
-    store_transcription(note, text, language, runtime.engine.name, runtime.engine.model_name,
-                        spans)
+    store_transcription(note, text, language, runtime.engine.name, runtime.engine.model_name, spans)
     note.no_speech, note.duration_s = no_speech, audio.duration_s
     note.status, note.progress = "transcribed", 1.0
     db.session.commit()
@@ -111,6 +120,20 @@ def _run(runtime: Runtime, note: Note) -> str:
         note.id, audio.duration_s, decoded - started, time.perf_counter() - started,
     )  # fmt: skip
     return "transcribed"
+
+
+def _decode_sealed(runtime: Runtime, note: Note) -> DecodedAudio:
+    """Decrypt the note's audio into memory and decode it from there; no plaintext on disk."""
+    settings = runtime.settings
+    keys = vault.keys_for(note.owner_id)
+    with runtime.audio_store.open_plain(note.audio_path, keys, note.id) as plain:
+        return decode(
+            fd_path(plain),
+            note.audio_container,
+            timeout_s=settings.decode_timeout_s,
+            memory_mb=settings.decode_memory_mb,
+            pass_fds=(plain.fileno(),),
+        )
 
 
 def _after_crash(note: Note) -> None:
@@ -124,9 +147,12 @@ def _after_crash(note: Note) -> None:
             note.status = "queued"
             db.session.commit()
         else:
-            _fail(note, "transcription_failed",
-                  "transcription failed on the server; retry the note, and if it fails again "
-                  "ask your Homeward administrator to look at the worker's log")
+            _fail(
+                note,
+                "transcription_failed",
+                "transcription failed on the server; retry the note, and if it fails again "
+                "ask your Homeward administrator to look at the worker's log",
+            )
     except Exception:  # noqa: BLE001 - the note may have been deleted meanwhile
         db.session.rollback()
         log.exception("could not record the failure of note %s", note.id)

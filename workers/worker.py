@@ -34,5 +34,9 @@ def run_worker(app: Flask, burst: bool = False, max_jobs: int | None = None) -> 
         maintenance_interval=60,
     )
     log.info("worker %s listening on %s", worker.name, queue.name)
-    return worker.work(burst=burst, max_jobs=max_jobs, with_scheduler=True,
-                       logging_level=runtime.settings.log_level)
+    return worker.work(
+        burst=burst,
+        max_jobs=max_jobs,
+        with_scheduler=True,
+        logging_level=runtime.settings.log_level,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from service.migrate import include_object
 from service.models import Base
 
 config = context.config
@@ -39,7 +40,10 @@ def run_migrations_online() -> None:
 def _run(connection: object) -> None:
     # Batch mode lets the same migrations alter tables on SQLite, which lacks most ALTER TABLE.
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

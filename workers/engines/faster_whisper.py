@@ -39,8 +39,11 @@ class FasterWhisperEngine:
     ) -> Transcription:
         """Transcribe 16 kHz mono float32 audio, reporting progress as segments arrive."""
         duration = len(audio) / SAMPLE_RATE
-        kwargs = {"language": self.options.language, "beam_size": self.options.beam_size,
-                  "vad_filter": self.options.vad_filter}
+        kwargs = {
+            "language": self.options.language,
+            "beam_size": self.options.beam_size,
+            "vad_filter": self.options.vad_filter,
+        }
         if self.batched is not None:
             segments_iter, info = self.batched.transcribe(
                 audio, batch_size=self.options.batch_size, **kwargs
