@@ -23,10 +23,11 @@ def configure_logging(level: str) -> None:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app from HOMEWARD_* settings, with ``test_config`` taking precedence."""
-    from service import api_accounts, api_notes, health, openapi, queueing, vault
+    from service import api_accounts, api_notes, api_sharing, health, openapi, queueing, vault
     from service.config import load_settings
     from service.db import db
     from service.errors import register_error_handlers
+    from service.headers import init_app as init_security_headers
     from service.storage import AudioStore
 
     app = Flask(
@@ -51,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     vault.init_app(app)
     app.extensions["homeward.audio"] = AudioStore(settings.resolved_audio_dir)
     register_error_handlers(app)
-    for module in (health, api_accounts, api_notes, openapi):
+    for module in (health, api_accounts, api_notes, api_sharing, openapi):
         app.register_blueprint(module.bp)
+    init_security_headers(app)
     return app

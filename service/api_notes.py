@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from service import queueing, transcripts, vault
+from service.audio_files import audio_response
 from service.auth import login_required
 from service.config import Settings
 from service.db import db
@@ -234,6 +235,24 @@ def delete_note(note_id: str) -> Any:
     except Exception as exc:  # noqa: BLE001 - a job left behind finds no note and stops
         log.warning("could not cancel the job of deleted note %s: %s", note_id, type(exc).__name__)
     return Response(status=204)
+
+
+@bp.get("/notes/<note_id>/audio")
+@login_required("client")
+def note_audio(note_id: str) -> Any:
+    """Play or download your note's audio (range requests supported).
+    ---
+    get:
+      summary: A note's audio
+      security: [{bearer: []}]
+      parameters: [{name: note_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        200: {description: The audio}
+        206: {description: Part of the audio}
+        401: {description: Missing or bad token, content: {application/json: {schema: Error}}}
+        404: {description: No such note, content: {application/json: {schema: Error}}}
+    """
+    return audio_response(owned_note(db.session, g.account.id, note_id))
 
 
 @bp.get("/notes/<note_id>/transcript.<fmt>")

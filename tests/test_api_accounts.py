@@ -58,11 +58,20 @@ def test_therapist_role_and_bad_fields(client: FlaskClient) -> None:
     assert not_json.status_code == 422 and "JSON" in not_json.json["error"]["message"]
 
 
-def test_duplicate_email_is_refused(client: FlaskClient) -> None:
+def test_duplicate_email_gets_the_same_answer_and_changes_nothing(client: FlaskClient) -> None:
     body = {"email": "dup@example.org", "password": PASSWORD}
-    assert client.post("/api/v1/accounts", json=body).status_code == 201
-    again = client.post("/api/v1/accounts", json={**body, "email": "DUP@example.org"})
-    assert again.status_code == 409
+    first = client.post("/api/v1/accounts", json=body)
+    again = client.post("/api/v1/accounts",
+                        json={"email": "DUP@example.org", "password": "another long password"})
+    fresh = client.post("/api/v1/accounts", json={**body, "email": "new@example.org"})
+    assert first.status_code == again.status_code == fresh.status_code == 201
+    assert set(again.json) == set(fresh.json) and again.json["id"] != first.json["id"]
+    # The real account keeps its password; the second one never existed.
+    ok = client.post("/api/v1/tokens", json=body)
+    assert ok.status_code == 201
+    impostor = client.post("/api/v1/tokens",
+                           json={"email": "dup@example.org", "password": "another long password"})
+    assert impostor.status_code == 401
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client: FlaskClient) -> None:
