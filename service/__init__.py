@@ -23,7 +23,17 @@ def configure_logging(level: str) -> None:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app from HOMEWARD_* settings, with ``test_config`` taking precedence."""
-    from service import api_accounts, api_notes, api_sharing, health, openapi, queueing, vault
+    from service import (
+        api_accounts,
+        api_insights,
+        api_notes,
+        api_sharing,
+        auth,
+        health,
+        openapi,
+        queueing,
+        vault,
+    )
     from service.config import load_settings
     from service.db import db
     from service.errors import register_error_handlers
@@ -49,10 +59,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     db.init_app(app, settings.resolved_database_url)
     queueing.init_app(app, settings)
+    auth.init_app(app, settings.password_time_cost, settings.password_memory_kib)
     vault.init_app(app)
     app.extensions["homeward.audio"] = AudioStore(settings.resolved_audio_dir)
     register_error_handlers(app)
-    for module in (health, api_accounts, api_notes, api_sharing, openapi):
+    for module in (health, api_accounts, api_notes, api_sharing, api_insights, openapi):
         app.register_blueprint(module.bp)
     init_security_headers(app)
     return app

@@ -99,7 +99,10 @@ def create() -> Any:
     """
     body = _json_body("email", "password")
     ratelimit.hit(
-        redis_connection(), ratelimit.subject_key("signup", request.remote_addr or "?"), 30, 3600
+        redis_connection(),
+        ratelimit.subject_key("signup", request.remote_addr or "?"),
+        _settings().sign_up_limit,
+        3600,
     )
     role = body.get("role", "client")
     try:

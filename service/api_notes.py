@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
-from service import queueing, transcripts, vault
+from service import queueing, search, transcripts, vault
 from service.audio_files import audio_response
 from service.auth import login_required
 from service.config import Settings
@@ -116,6 +116,7 @@ def _timeline_query() -> TimelineQuery:
         until=parse_moment(args.get("until"), "until"),
         cursor=args.get("cursor") or None,
         limit=limit,
+        q=search.parse_query(args.get("q")),
     )
 
 
@@ -123,11 +124,18 @@ def _timeline_query() -> TimelineQuery:
 @login_required("client")
 def timeline() -> Any:
     """List the client's notes, newest recording first, a page at a time.
+
+    With ``q``, only notes whose title or transcript hold every word of it (any case or accent),
+    each with ``highlights``: passages with the offsets of the matched words.
     ---
     get:
       summary: The client's reflection timeline
       security: [{bearer: []}]
       parameters:
+        - name: q
+          in: query
+          description: Words to search for; a note must contain all of them
+          schema: {type: string, minLength: 1, maxLength: 200}
         - {name: tag, in: query, schema: {type: string}}
         - name: status
           in: query
@@ -141,8 +149,13 @@ def timeline() -> Any:
         401: {description: Missing or bad token, content: {application/json: {schema: Error}}}
         422: {description: Bad filter, content: {application/json: {schema: Error}}}
     """
-    notes, next_cursor = list_notes(db.session, g.account.id, _timeline_query())
-    return jsonify({"notes": [note_payload(n) for n in notes], "next_cursor": next_cursor})
+    query = _timeline_query()
+    notes, next_cursor = list_notes(db.session, g.account.id, query)
+    payloads = [note_payload(n) for n in notes]
+    if query.q:
+        for payload, note in zip(payloads, notes, strict=True):
+            payload["highlights"] = search.highlights(note, query.q)
+    return jsonify({"notes": payloads, "next_cursor": next_cursor})
 
 
 @bp.get("/notes/<note_id>")

@@ -15,7 +15,7 @@ from service.models import AccessEvent, Account
 ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "password_changed", "token_created",
     "token_revoked", "invite_created", "link_created", "link_ended", "note_shared",
-    "share_revoked", "note_read", "audio_read", "export",
+    "share_revoked", "note_read", "audio_read", "export", "insights_read",
 )  # fmt: skip
 
 

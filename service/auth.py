@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,10 +29,7 @@ MAX_PASSWORD = 256
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
-# argon2id, t=3 and m=64 MiB: above OWASP's floor (t=2, m=19 MiB) at ~50 ms a sign-in here.
-_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)
-# Verified against when an email is unknown, so a miss costs what a hit costs.
-_DUMMY_HASH = _hasher.hash("homeward-timing-equaliser")
+_EXTENSION = "homeward.passwords"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,13 +38,25 @@ class EmailTaken(Exception):
     """The email has an account; views must not say so (no account enumeration)."""
 
 
+def init_app(app: Flask, time_cost: int, memory_kib: int) -> None:
+    """argon2id with the configured cost (never below OWASP's t=2, m=19 MiB; see config)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+    # Verified against when an email is unknown, so a miss costs what a hit costs.
+    app.extensions[_EXTENSION] = (hasher, hasher.hash(secrets.token_hex(16)))
+
+
+def _hasher() -> PasswordHasher:
+    hasher: PasswordHasher = current_app.extensions[_EXTENSION][0]
+    return hasher
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -98,7 +107,8 @@ def create_account(session: Session, email: str, password: str, role: str) -> Ac
 def check_credentials(session: Session, email: str, password: str) -> Account:
     """The account whose email and password these are, or 401; same cost either way."""
     account = session.scalar(select(Account).where(Account.email == normalise_email(email)))
-    ok = verify_password(account.password_hash if account else _DUMMY_HASH, password or "")
+    dummy: str = current_app.extensions[_EXTENSION][1]
+    ok = verify_password(account.password_hash if account else dummy, password or "")
     if account is None or not ok:
         raise ApiError(401, "invalid_credentials", "email or password is wrong")
     return account

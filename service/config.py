@@ -72,6 +72,10 @@ class Settings:
         default=False,
         metadata=_meta("Skip non-speech with voice activity detection (faster-whisper)."),
     )
+    batch_size: int = field(
+        default=0,
+        metadata=_meta("Above 1: faster-whisper's batched pipeline, this many chunks at once."),
+    )
     queue_name: str = field(
         default="homeward-transcribe", metadata=_meta("RQ queue that carries transcription jobs.")
     )
@@ -127,6 +131,15 @@ class Settings:
     )
     sign_in_window_s: int = field(
         default=900, metadata=_meta("... within this many seconds, before 429.")
+    )
+    sign_up_limit: int = field(
+        default=30, metadata=_meta("Accounts one address may create in an hour.")
+    )
+    password_time_cost: int = field(
+        default=3, metadata=_meta("argon2id passes (at least 2, OWASP's floor).")
+    )
+    password_memory_kib: int = field(
+        default=65536, metadata=_meta("argon2id memory in KiB (at least 19456, OWASP's floor).")
     )
     log_level: str = field(default="INFO", metadata=_meta("Logging level."))
 
@@ -197,6 +210,9 @@ def _validate(settings: Settings) -> None:
     if settings.decode_memory_mb < MIN_DECODE_MEMORY_MB:
         # Below this ffmpeg cannot even map its own libraries.
         raise ConfigError(f"{PREFIX}DECODE_MEMORY_MB must be at least {MIN_DECODE_MEMORY_MB}")
+    if settings.password_time_cost < 2 or settings.password_memory_kib < 19456:
+        raise ConfigError(f"{PREFIX}PASSWORD_TIME_COST must be at least 2 and "
+                          f"{PREFIX}PASSWORD_MEMORY_KIB at least 19456 (OWASP's argon2id floor)")
     if not 0 <= settings.job_timeout_per_audio_s < 1000:
         raise ConfigError(f"{PREFIX}JOB_TIMEOUT_PER_AUDIO_S must be from 0 to 1000")
     if settings.cpu_threads < 0 or settings.job_retries < 0:

@@ -44,6 +44,16 @@ def register_error_handlers(app: Flask) -> None:
         }.get(exc.code or 0, exc.description or "request failed")
         return jsonify(error_body(code, message)), exc.code or 500
 
+    from service.crypto import DecryptionError
+
+    @app.errorhandler(DecryptionError)
+    def _integrity(exc: DecryptionError) -> Any:
+        # Loud and specific, never another note's data: the stored bytes are not this note's.
+        app.logger.error("integrity check failed: %s", exc)
+        message = ("this note's stored data failed its integrity check; ask your Homeward "
+                   "administrator to restore it from a backup")
+        return jsonify(error_body("integrity_error", message)), 500
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
         # The message stays generic: exception text may hold note content.

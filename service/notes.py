@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from service import vault
+from service import search, vault
 from service.errors import ApiError, not_found
 from service.models import Note, NoteTag, utcnow
 
@@ -33,6 +33,7 @@ class TimelineQuery:
     until: datetime | None = None
     cursor: str | None = None
     limit: int = 20
+    q: str | None = None  # full-text search: every word must be in the note
 
 
 def parse_tags(raw: str | list[str] | None) -> list[str]:
@@ -139,6 +140,8 @@ def list_notes(
             NoteTag.name == query.tag, NoteTag.removed.is_(False)
         )
         stmt = stmt.where(Note.id.in_(tagged))
+    if query.q:
+        stmt = stmt.where(search.matches(session, owner_id, query.q))
     if query.cursor:
         stamp, last_id = _decode_cursor(query.cursor)
         stmt = stmt.where(

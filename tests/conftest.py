@@ -56,6 +56,10 @@ JFK_WORDS = [
     "country",
 ]
 PASSWORD = "a long enough passphrase"
+#: Real argon2id at OWASP's minimum cost (production uses more), and no sign-up limit to trip
+#: over when a test makes many accounts from one address (tests of the limits set their own).
+TEST_SETTINGS = {"password_time_cost": 2, "password_memory_kib": 19456, "sign_up_limit": 10_000,
+                 "sign_in_limit": 10_000}
 #: One master key for the test run, as HOMEWARD_MASTER_KEY would hold it.
 MASTER_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 
@@ -121,6 +125,7 @@ def make_app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Call
             "database_url": database_url,
             "redis_url": redis_url,
             "master_key": MASTER_KEY,
+            **TEST_SETTINGS,
             **overrides,
         }
         app = create_app(settings)

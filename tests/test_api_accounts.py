@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Flask
@@ -26,7 +27,9 @@ def test_create_account_then_token(client: FlaskClient) -> None:
     assert expires > datetime.now(UTC)
 
 
-def test_password_is_stored_as_argon2id_and_token_as_hash(app: Flask, client: FlaskClient) -> None:
+def test_password_is_stored_as_argon2id_and_token_as_hash(make_app: Callable[..., Flask]) -> None:
+    app = make_app(password_time_cost=3, password_memory_kib=65536)  # the production defaults
+    client = app.test_client()
     client.post("/api/v1/accounts", json={"email": "a@example.org", "password": PASSWORD})
     token = client.post("/api/v1/tokens", json={"email": "a@example.org", "password": PASSWORD})
     with app.app_context():
@@ -61,16 +64,18 @@ def test_therapist_role_and_bad_fields(client: FlaskClient) -> None:
 def test_duplicate_email_gets_the_same_answer_and_changes_nothing(client: FlaskClient) -> None:
     body = {"email": "dup@example.org", "password": PASSWORD}
     first = client.post("/api/v1/accounts", json=body)
-    again = client.post("/api/v1/accounts",
-                        json={"email": "DUP@example.org", "password": "another long password"})
+    again = client.post(
+        "/api/v1/accounts", json={"email": "DUP@example.org", "password": "another long password"}
+    )
     fresh = client.post("/api/v1/accounts", json={**body, "email": "new@example.org"})
     assert first.status_code == again.status_code == fresh.status_code == 201
     assert set(again.json) == set(fresh.json) and again.json["id"] != first.json["id"]
     # The real account keeps its password; the second one never existed.
     ok = client.post("/api/v1/tokens", json=body)
     assert ok.status_code == 201
-    impostor = client.post("/api/v1/tokens",
-                           json={"email": "dup@example.org", "password": "another long password"})
+    impostor = client.post(
+        "/api/v1/tokens", json={"email": "dup@example.org", "password": "another long password"}
+    )
     assert impostor.status_code == 401
 
 
@@ -113,3 +118,16 @@ def test_therapist_cannot_upload_notes(client: FlaskClient, sign_up) -> None:  #
     answer = client.get("/api/v1/notes", headers=therapist)
     assert answer.status_code == 403
     assert answer.json["error"]["code"] == "wrong_role"
+
+
+def test_sign_up_is_rate_limited_per_address(make_app: Callable[..., Flask]) -> None:
+    client = make_app(sign_up_limit=2).test_client()
+    for n in range(2):
+        assert (
+            client.post(
+                "/api/v1/accounts", json={"email": f"s{n}@example.org", "password": PASSWORD}
+            ).status_code
+            == 201
+        )
+    third = client.post("/api/v1/accounts", json={"email": "s3@example.org", "password": PASSWORD})
+    assert third.status_code == 429 and "Retry-After" in third.headers
