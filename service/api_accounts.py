@@ -330,6 +330,8 @@ def access_log() -> Any:
         401: {description: Not signed in, content: {application/json: {schema: Error}}}
     """
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before < 2**62:
+        raise ApiError(422, "invalid_before", "before must be an event id from this log")
     return jsonify({"events": audit.events_for(db.session, g.account.id, before=before)})
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
-from service import queueing, search, transcripts, vault
+from service import idempotency, queueing, search, transcripts, vault
 from service.audio_files import audio_response
 from service.auth import login_required
 from service.config import Settings
 from service.db import db
 from service.errors import ApiError
 from service.formats import MEDIA_TYPES, render
+from service.models import IdempotencyKey, Note
 from service.notes import (
     STATUSES,
     TimelineQuery,
@@ -80,11 +82,48 @@ def create_note() -> Any:
         raise ApiError(
             400, "missing_audio", "send the recording as a file in the form field 'audio'"
         )
-    note = accept_upload(db.session, audio_store(), settings(), g.account.id, upload.stream, fields)
+    key = idempotency.parse_key(request.headers.get("Idempotency-Key"))
+    claimed = idempotency.claim(db.session, g.account.id, key) if key else None
+    if claimed is not None and not claimed[1]:
+        return _replay(claimed[0], upload.stream, fields)
+    remember = _remembering(claimed[0], fields) if claimed else None
     try:
-        queueing.enqueue_transcription(
-            queueing.redis_connection(), settings(), note.id, note.duration_s
+        note = accept_upload(
+            db.session, audio_store(), settings(), g.account.id, upload.stream, fields, remember
         )
+    except Exception:
+        if claimed is not None:
+            idempotency.release(db.session, claimed[0])
+        raise
+    return _accepted(note)
+
+
+def _remembering(row: IdempotencyKey, fields: NoteFields) -> Callable[[Note], None]:
+    def remember(note: Note) -> None:
+        row.note_id = note.id
+        row.request_hash = idempotency.fingerprint(note.audio_sha256, fields)
+
+    return remember
+
+
+def _replay(row: IdempotencyKey, stream: BinaryIO, fields: NoteFields) -> Any:
+    """The first answer for a repeated Idempotency-Key, if the content is the same."""
+    incoming = audio_store().incoming(stream, settings().max_upload_mb << 20)
+    try:
+        request_hash = idempotency.fingerprint(incoming.sha256, fields)
+    finally:
+        incoming.close()
+    note_id = idempotency.check_replay(row, request_hash)
+    return _accepted(owned_note(db.session, g.account.id, note_id), enqueue=False)
+
+
+def _accepted(note: Note, enqueue: bool = True) -> Any:
+    """202 with the note and its Location; queue its job first (the reconciler backs this up)."""
+    try:
+        if enqueue:
+            queueing.enqueue_transcription(
+                queueing.redis_connection(), settings(), note.id, note.duration_s
+            )
     except Exception as exc:  # noqa: BLE001 - the note is safe; the reconciler will queue it
         log.warning(
             "note %s stored but not queued (%s); it will be queued later",
@@ -95,6 +134,15 @@ def create_note() -> Any:
     response.status_code = 202
     response.headers["Location"] = url_for("notes.get_note", note_id=note.id)
     return response
+
+
+def _one_tag(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    names = parse_tags(raw)
+    if len(names) != 1:
+        raise ApiError(422, "invalid_tag", "filter by one tag, such as tool:breathing")
+    return names[0]
 
 
 def _timeline_query() -> TimelineQuery:
@@ -110,7 +158,7 @@ def _timeline_query() -> TimelineQuery:
         raise ApiError(422, "invalid_limit", "limit must be a whole number from 1 to 100")
     tag = args.get("tag") or None
     return TimelineQuery(
-        tag=parse_tags(tag)[0] if tag else None,
+        tag=_one_tag(tag),
         status=status,
         since=parse_moment(args.get("since"), "since"),
         until=parse_moment(args.get("until"), "until"),
@@ -248,6 +296,33 @@ def delete_note(note_id: str) -> Any:
     except Exception as exc:  # noqa: BLE001 - a job left behind finds no note and stops
         log.warning("could not cancel the job of deleted note %s: %s", note_id, type(exc).__name__)
     return Response(status=204)
+
+
+@bp.post("/notes/<note_id>/retry")
+@login_required("client")
+def retry_note(note_id: str) -> Any:
+    """Queue a failed note for transcription again.
+    ---
+    post:
+      summary: Retry a failed note
+      security: [{bearer: []}]
+      parameters: [{name: note_id, in: path, required: true, schema: {type: string}}]
+      responses:
+        202: {description: Queued again, content: {application/json: {schema: Note}}}
+        401: {description: Missing or bad token, content: {application/json: {schema: Error}}}
+        404: {description: No such note, content: {application/json: {schema: Error}}}
+        409: {description: The note has not failed, content: {application/json: {schema: Error}}}
+    """
+    note = owned_note(db.session, g.account.id, note_id)
+    if note.status != "failed":
+        raise ApiError(
+            409, "not_failed", f"the note is {note.status}; only a failed note can be retried"
+        )
+    note.status, note.progress = "queued", 0.0
+    note.error_code = note.error_message = None
+    touch(note)
+    db.session.commit()
+    return _accepted(note)
 
 
 @bp.get("/notes/<note_id>/audio")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from flask import current_app, send_file
+from flask import current_app, request, send_file
 
 from service import vault
 from service.models import Note
@@ -21,9 +22,14 @@ def audio_response(note: Note) -> Any:
     response = send_file(
         plain,
         mimetype=MEDIA_TYPES.get(note.audio_container, "audio/mpeg"),
-        conditional=True,
+        conditional=False,
         etag=False,
         max_age=0,
     )
+    # send_file cannot size an in-memory file, so it would answer every Range request with the
+    # whole file and players could not seek (Safari does not play audio without ranges at all).
+    size = os.fstat(plain.fileno()).st_size
+    response.content_length = size
+    response = response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
     response.headers["Cache-Control"] = "no-store"
     return response

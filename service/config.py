@@ -141,6 +141,22 @@ class Settings:
     password_memory_kib: int = field(
         default=65536, metadata=_meta("argon2id memory in KiB (at least 19456, OWASP's floor).")
     )
+    reconcile_interval_s: int = field(
+        default=15, metadata=_meta("How often a worker looks for notes whose job was lost.")
+    )
+    reconcile_after_s: int = field(
+        default=30,
+        metadata=_meta(
+            "A queued or processing note untouched this long, with no live job, is queued again."
+        ),
+    )
+    worker_heartbeat_s: int = field(
+        default=5,
+        metadata=_meta(
+            "Workers renew a liveness key this often; three missed renewals mark "
+            "a worker dead and its job abandoned."
+        ),
+    )
     log_level: str = field(default="INFO", metadata=_meta("Logging level."))
 
     @property
@@ -203,6 +219,10 @@ def _validate(settings: Settings) -> None:
         "invite_ttl_hours",
         "sign_in_limit",
         "sign_in_window_s",
+        "sign_up_limit",
+        "reconcile_interval_s",
+        "reconcile_after_s",
+        "worker_heartbeat_s",
     )
     for name in positive:
         if getattr(settings, name) < 1:
@@ -211,8 +231,10 @@ def _validate(settings: Settings) -> None:
         # Below this ffmpeg cannot even map its own libraries.
         raise ConfigError(f"{PREFIX}DECODE_MEMORY_MB must be at least {MIN_DECODE_MEMORY_MB}")
     if settings.password_time_cost < 2 or settings.password_memory_kib < 19456:
-        raise ConfigError(f"{PREFIX}PASSWORD_TIME_COST must be at least 2 and "
-                          f"{PREFIX}PASSWORD_MEMORY_KIB at least 19456 (OWASP's argon2id floor)")
+        raise ConfigError(
+            f"{PREFIX}PASSWORD_TIME_COST must be at least 2 and "
+            f"{PREFIX}PASSWORD_MEMORY_KIB at least 19456 (OWASP's argon2id floor)"
+        )
     if not 0 <= settings.job_timeout_per_audio_s < 1000:
         raise ConfigError(f"{PREFIX}JOB_TIMEOUT_PER_AUDIO_S must be from 0 to 1000")
     if settings.cpu_threads < 0 or settings.job_retries < 0:

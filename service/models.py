@@ -242,3 +242,18 @@ class AccessEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     note_id: Mapped[str | None] = mapped_column(String(32), default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """An upload's Idempotency-Key: a retry with the same key and content gets the first answer."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("owner_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    # sha256 of the audio and the form fields; empty while the first request is in flight.
+    request_hash: Mapped[str] = mapped_column(String(64), default="")
+    note_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -91,6 +91,31 @@ def sniff_container(head: bytes) -> str:
     raise UnsupportedAudio(f"the file is {_describe(head)}, not audio; send {ACCEPTED_DESCRIPTION}")
 
 
+def _duration_from_packets(
+    path: Path | str, container: str, timeout_s: float, pass_fds: tuple[int, ...]
+) -> float:
+    """Where the last audio packet ends: the duration of a file whose header does not say."""
+    command = [
+        "ffprobe", "-v", "error", "-protocol_whitelist", PROTOCOL_WHITELIST,
+        "-f", DEMUXERS[container], "-select_streams", "a:0",
+        "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", f"file:{path}",
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(
+            command, capture_output=True, timeout=timeout_s, check=False, pass_fds=pass_fds
+        )
+    except subprocess.TimeoutExpired:
+        raise UnreadableAudio("reading the audio took too long; the file may be damaged") from None
+    end = 0.0
+    for line in result.stdout.decode(errors="replace").splitlines():
+        pts, _, length = line.partition(",")
+        try:
+            end = max(end, float(pts) + float(length or 0))
+        except ValueError:
+            continue
+    return end
+
+
 def probe(
     path: Path | str, container: str, timeout_s: float = 30, pass_fds: tuple[int, ...] = ()
 ) -> AudioInfo:
@@ -118,6 +143,8 @@ def probe(
         duration = float(info.get("format", {}).get("duration", "nan"))
     except ValueError:
         duration = float("nan")
+    if duration != duration:  # NaN: no duration in the header, as in a browser's MediaRecorder WebM
+        duration = _duration_from_packets(path, container, timeout_s, pass_fds)
     if not duration >= MIN_DURATION_S:
         raise UnreadableAudio(f"the {container} file is too short or truncated")
     return AudioInfo(container=container, duration_s=duration)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
@@ -36,8 +37,12 @@ def accept_upload(
     owner_id: str,
     stream: BinaryIO,
     fields: NoteFields,
+    remember: Callable[[Note], None] | None = None,
 ) -> Note:
     """Store the audio durably, check it is audio we can read, and record a queued note.
+
+    ``remember`` is called with the new note just before it is committed, so that anything
+    recorded about the upload (its Idempotency-Key) commits atomically with it.
 
     Nothing is kept when the audio is refused. The audio is checked in memory, then sealed,
     fsync'd and renamed into place before the row is committed, so a note row never points at
@@ -48,7 +53,7 @@ def accept_upload(
     except TooLarge as exc:
         raise ApiError(413, "too_large", str(exc)) from None
     try:
-        return _accept(session, store, settings, owner_id, incoming, fields)
+        return _accept(session, store, settings, owner_id, incoming, fields, remember)
     finally:
         incoming.close()
 
@@ -77,6 +82,7 @@ def _accept(
     owner_id: str,
     incoming: Incoming,
     fields: NoteFields,
+    remember: Callable[[Note], None] | None,
 ) -> Note:
     info = _checked_audio(incoming, settings)
     container = info.container
@@ -99,6 +105,8 @@ def _accept(
     )
     vault.set_title(note, fields.title)
     session.add(note)
+    if remember is not None:
+        remember(note)
     try:
         session.commit()
     except Exception:

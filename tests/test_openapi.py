@@ -15,7 +15,8 @@ HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 def registered_routes(app: Flask) -> set[tuple[str, str]]:
     routes = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        # Only the API is described; the web app's pages are HTML for people.
+        if not (rule.rule.startswith("/api/") or rule.rule in ("/healthz", "/readyz")):
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:

@@ -13,6 +13,9 @@ from workers.model_files import ModelSource
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
+#: Silero VAD's speech probability threshold. Its default, 0.5, dropped whole sentences of noisy
+#: speech recorded in a car; 0.3 kept them (docs/performance.md).
+VAD_THRESHOLD = 0.3
 
 
 class FasterWhisperEngine:
@@ -43,11 +46,16 @@ class FasterWhisperEngine:
             "language": self.options.language,
             "beam_size": self.options.beam_size,
             "vad_filter": self.options.vad_filter,
+            "vad_parameters": {"threshold": VAD_THRESHOLD},
         }
         if self.batched is not None:
+            # The batched pipeline cuts the note into chunks at the pauses VAD finds (without
+            # VAD it has nothing to cut at, and refuses); timestamps keep tiny.en from stopping
+            # early in a long chunk, and give segments shorter than a whole chunk.
             segments_iter, info = self.batched.transcribe(
-                audio, batch_size=self.options.batch_size, **kwargs
-            )
+                audio, batch_size=self.options.batch_size, without_timestamps=False,
+                **{**kwargs, "vad_filter": True},
+            )  # fmt: skip
         else:
             segments_iter, info = self.model.transcribe(
                 audio, condition_on_previous_text=False, **kwargs
