@@ -91,21 +91,39 @@ def sniff_container(head: bytes) -> str:
     raise UnsupportedAudio(f"the file is {_describe(head)}, not audio; send {ACCEPTED_DESCRIPTION}")
 
 
-def _duration_from_packets(
-    path: Path | str, container: str, timeout_s: float, pass_fds: tuple[int, ...]
-) -> float:
-    """Where the last audio packet ends: the duration of a file whose header does not say."""
+def _ffprobe(
+    path: Path | str,
+    container: str,
+    query: list[str],
+    timeout_s: float,
+    pass_fds: tuple[int, ...],
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ffprobe on one file with its sniffed demuxer forced and only file/pipe allowed."""
     command = [
         "ffprobe", "-v", "error", "-protocol_whitelist", PROTOCOL_WHITELIST,
-        "-f", DEMUXERS[container], "-select_streams", "a:0",
-        "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0", f"file:{path}",
+        "-f", DEMUXERS[container], *query, f"file:{path}",
     ]  # fmt: skip
     try:
-        result = subprocess.run(
+        return subprocess.run(
             command, capture_output=True, timeout=timeout_s, check=False, pass_fds=pass_fds
         )
     except subprocess.TimeoutExpired:
         raise UnreadableAudio("reading the audio took too long; the file may be damaged") from None
+
+
+def _duration_from_packets(
+    path: Path | str, container: str, timeout_s: float, pass_fds: tuple[int, ...]
+) -> float:
+    """Where the last audio packet ends: the duration of a file whose header does not say."""
+    query = [
+        "-select_streams",
+        "a:0",
+        "-show_entries",
+        "packet=pts_time,duration_time",
+        "-of",
+        "csv=p=0",
+    ]
+    result = _ffprobe(path, container, query, timeout_s, pass_fds)
     end = 0.0
     for line in result.stdout.decode(errors="replace").splitlines():
         pts, _, length = line.partition(",")
@@ -123,17 +141,8 @@ def probe(
 
     ``path`` may be ``/proc/self/fd/N`` for an in-memory file whose descriptor is in ``pass_fds``.
     """
-    command = [
-        "ffprobe", "-v", "error", "-protocol_whitelist", PROTOCOL_WHITELIST,
-        "-f", DEMUXERS[container], "-show_entries", "format=duration:stream=codec_type",
-        "-of", "json", f"file:{path}",
-    ]  # fmt: skip
-    try:
-        result = subprocess.run(
-            command, capture_output=True, timeout=timeout_s, check=False, pass_fds=pass_fds
-        )
-    except subprocess.TimeoutExpired:
-        raise UnreadableAudio("reading the audio took too long; the file may be damaged") from None
+    query = ["-show_entries", "format=duration:stream=codec_type", "-of", "json"]
+    result = _ffprobe(path, container, query, timeout_s, pass_fds)
     if result.returncode != 0:
         raise UnreadableAudio(f"the {container} file could not be read; it may be damaged")
     info = json.loads(result.stdout or b"{}")

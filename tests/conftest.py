@@ -31,6 +31,11 @@ POSTGRES_URL = os.environ.get(
 # In CI a missing PostgreSQL is a failure, not a skip.
 REQUIRE_POSTGRES = os.environ.get("CI", "").lower() == "true"
 
+#: What each recording made by the `audio_files` fixture must be recognised as.
+CONTAINER_OF = {
+    "m4a": "mp4", "mp4": "mp4", "3gp": "mp4", "webm": "webm", "ogg": "ogg", "mp3": "mp3",
+    "wav": "wav", "flac": "flac",
+}  # fmt: skip
 JFK_WORDS = [
     "and",
     "so",
@@ -58,8 +63,12 @@ JFK_WORDS = [
 PASSWORD = "a long enough passphrase"
 #: Real argon2id at OWASP's minimum cost (production uses more), and no sign-up limit to trip
 #: over when a test makes many accounts from one address (tests of the limits set their own).
-TEST_SETTINGS = {"password_time_cost": 2, "password_memory_kib": 19456, "sign_up_limit": 10_000,
-                 "sign_in_limit": 10_000}
+TEST_SETTINGS = {
+    "password_time_cost": 2,
+    "password_memory_kib": 19456,
+    "sign_up_limit": 10_000,
+    "sign_in_limit": 10_000,
+}
 #: One master key for the test run, as HOMEWARD_MASTER_KEY would hold it.
 MASTER_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 

@@ -10,19 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import CONTAINER_OF, DATA
 from workers.audio import SAMPLE_RATE, DecodedAudio, DecodeError, decode
 
-CONTAINERS = {
-    "m4a": "mp4",
-    "mp4": "mp4",
-    "3gp": "mp4",
-    "webm": "webm",
-    "ogg": "ogg",
-    "mp3": "mp3",
-    "wav": "wav",
-    "flac": "flac",
-}
+CONTAINERS = CONTAINER_OF
 JFK_SECONDS = 11.0
 
 

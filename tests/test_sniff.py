@@ -14,19 +14,10 @@ from pathlib import Path
 import pytest
 
 from service.sniff import UnreadableAudio, UnsupportedAudio, probe, sniff_container
-from tests.conftest import DATA
+from tests.conftest import CONTAINER_OF, DATA
 
 # What each recording from the `audio_files` fixture must be recognised as.
-EXPECTED = {
-    "m4a": "mp4",
-    "mp4": "mp4",
-    "3gp": "mp4",
-    "webm": "webm",
-    "ogg": "ogg",
-    "mp3": "mp3",
-    "wav": "wav",
-    "flac": "flac",
-}
+EXPECTED = CONTAINER_OF
 JFK_SECONDS = 11.0
 
 
