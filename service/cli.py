@@ -16,6 +16,14 @@ def _exec(*args: str) -> None:
     os.execv(sys.executable, [sys.executable, *args])  # noqa: S606 - our own interpreter
 
 
+def settings_table(rows: list[tuple[str, str, str]]) -> str:
+    """The configuration table of the README, in Markdown."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    lines += [f"| `{name}` | {f'`{default}`' if default else '(empty)'} | {doc} |"
+              for name, default, doc in rows]
+    return "\n".join(lines)
+
+
 def ensure_master_key() -> None:
     """For `homeward up` without a configured key: keep one in the user's config folder.
 
@@ -138,6 +146,4 @@ def show_config() -> None:
     """Print every setting, its default and what it is for (Markdown)."""
     from service.config import describe_settings
 
-    click.echo("| variable | default | meaning |\n|---|---|---|")
-    for name, default, doc in describe_settings():
-        click.echo(f"| `{name}` | `{default}` | {doc} |")
+    click.echo(settings_table(describe_settings()))
