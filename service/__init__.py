@@ -65,5 +65,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     for module in (health, api_accounts, api_notes, api_sharing, api_insights, openapi):
         app.register_blueprint(module.bp)
+    from service import pages  # the web app's pages (web/templates, web/static)
+
+    pages.init_app(app)
     init_security_headers(app)
     return app

@@ -260,6 +260,9 @@ def client_note_audio(client_id: str, note_id: str) -> Any:
     note, share = sharing.shared_note(db.session, g.account, client_id, note_id)
     if not share.include_audio:
         raise not_found()
-    audit.record(db.session, client_id, g.account, "audio_read", note.id)
-    db.session.commit()
+    # A player fetches audio in many ranges; one listen is logged once, at its first byte.
+    first_part = request.range is None or request.range.ranges[0][0] == 0
+    if first_part:
+        audit.record(db.session, client_id, g.account, "audio_read", note.id)
+        db.session.commit()
     return audio_response(note)

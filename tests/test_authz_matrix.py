@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from service.pages import PAGE_BLUEPRINTS
 from service.transcripts import TimedSpan
 from tests.conftest import DATA, PASSWORD
 from tests.test_api_notes import give_transcript
@@ -91,6 +92,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         {"owner": 204, **dict.fromkeys(THERAPISTS, 403)}
     ),
     ("/api/v1/clients", "GET"): for_roles(THERAPISTS, 200, 403),
+    # Only a failed note may be retried: the owner's transcribed note answers 409.
+    ("/api/v1/notes/<note_id>/retry", "POST"): expect(
+        {"owner": 409, **dict.fromkeys(THERAPISTS, 403)}
+    ),
     ("/api/v1/insights", "GET"): for_roles(CLIENTS, 200, 403),
     ("/api/v1/clients/<client_id>/insights", "GET"): expect(
         {
@@ -227,6 +232,8 @@ def registered(app: Flask) -> set[tuple[str, str]]:
     return {
         (rule.rule, method)
         for rule in app.url_map.iter_rules()
+        # The web app's pages answer in HTML; tests/test_pages.py holds their own matrix.
+        if rule.endpoint.partition(".")[0] not in PAGE_BLUEPRINTS
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
 
