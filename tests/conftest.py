@@ -70,7 +70,11 @@ TEST_SETTINGS = {
     "sign_in_limit": 10_000,
 }
 #: One master key for the test run, as HOMEWARD_MASTER_KEY would hold it.
-MASTER_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
+#: pytest loads this file as `conftest` and test modules import it as `tests.conftest`: the
+#: environment keeps both copies on the same random key.
+MASTER_KEY = os.environ.setdefault(
+    "HOMEWARD_TEST_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode()
+)
 
 
 def words(text: str) -> list[str]:

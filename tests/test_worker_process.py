@@ -61,7 +61,7 @@ def test_model_is_loaded_once_per_worker_process(
     assert log.count("loading engine") == 1, log[-3000:]
     assert log.count("Job OK") == 3
     notes = [client.get(f"/api/v1/notes/{i}", headers=headers).json for i in ids]
-    assert [n["status"] for n in notes] == ["transcribed"] * 3
+    assert [n["status"] for n in notes] == ["transcribed"] * 3, [n["error"] for n in notes]
     assert words(notes[0]["transcript"]["text"]) == JFK_WORDS
     assert words(notes[2]["transcript"]["text"]) == JFK_WORDS
     assert {n["transcript"]["engine"] for n in notes} == {engine_name}

@@ -22,6 +22,7 @@ from service.storage import fd_path
 from service.transcripts import TimedSpan, store_transcription
 from workers.audio import DecodedAudio, DecodeError, decode
 from workers.runtime import Runtime, current_runtime
+from workers.speech import contains_voice
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +58,9 @@ def has_speech(audio: DecodedAudio) -> bool:
     loud = detect_nonsilent(
         audio.segment, min_silence_len=500, silence_thresh=SILENCE_DBFS, seek_step=50
     )
-    if not loud:
-        return False
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    return bool(get_speech_timestamps(audio.samples, VadOptions(min_speech_duration_ms=250)))
+    # Silero drifts into false alarms over long noise when run on a whole note: short windows
+    # (workers/speech.py), and the engines drop the segments Whisper invents in what remains.
+    return bool(loud) and contains_voice(audio.samples)
 
 
 def _fail(note: Note, code: str, message: str) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
 
 from workers.engines.base import EngineOptions, ProgressCallback, Segment, Transcription
 from workers.model_files import ModelSource
+from workers.speech import is_invented
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,8 @@ class FasterWhisperEngine:
             str(source.path) if source.path else source.name,
             device="cpu",
             compute_type=options.compute_type,
-            cpu_threads=options.cpu_threads,
+            # 0 would make CTranslate2 start 4 threads even on a 2-core machine.
+            cpu_threads=options.cpu_threads or len(os.sched_getaffinity(0)),
             download_root=str(cache_dir),
         )
         self.batched = BatchedInferencePipeline(self.model) if options.batch_size > 1 else None
@@ -62,7 +65,9 @@ class FasterWhisperEngine:
             )
         segments: list[Segment] = []
         for seg in segments_iter:  # a generator: decoding happens as we iterate
-            segments.append(Segment(start=seg.start, end=seg.end, text=seg.text.strip()))
+            if not is_invented(seg.text, seg.no_speech_prob, seg.avg_logprob,
+                               seg.compression_ratio):
+                segments.append(Segment(start=seg.start, end=seg.end, text=seg.text.strip()))
             if progress and duration > 0:
                 progress(min(1.0, seg.end / duration))
         if progress:

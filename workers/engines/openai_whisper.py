@@ -16,6 +16,7 @@ import numpy as np
 from workers.engines.base import EngineOptions, ProgressCallback, Segment, Transcription
 from workers.engines.ct2_checkpoint import alignment_heads_dump, cached_openai_checkpoint
 from workers.model_files import ModelSource
+from workers.speech import is_invented
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +148,11 @@ class OpenAIWhisperEngine:
         segments = [
             Segment(start=float(s["start"]), end=float(s["end"]), text=s["text"].strip())
             for s in result["segments"]
+            if not is_invented(s["text"], s["no_speech_prob"], s["avg_logprob"],
+                               s["compression_ratio"])
         ]
         return Transcription(
-            text=result["text"].strip(),
+            text=" ".join(s.text for s in segments if s.text).strip(),
             language=result["language"],
             segments=segments,
             engine=self.name,
