@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from sqlalchemy import update
 
 from service import idempotency, queueing, search, transcripts, vault
 from service.audio_files import audio_response
@@ -15,7 +16,7 @@ from service.config import Settings
 from service.db import db
 from service.errors import ApiError
 from service.formats import MEDIA_TYPES, render
-from service.models import IdempotencyKey, Note
+from service.models import IdempotencyKey, Note, utcnow
 from service.notes import (
     STATUSES,
     TimelineQuery,
@@ -314,14 +315,25 @@ def retry_note(note_id: str) -> Any:
         409: {description: The note has not failed, content: {application/json: {schema: Error}}}
     """
     note = owned_note(db.session, g.account.id, note_id)
-    if note.status != "failed":
+    # A conditional update: of two retries racing, one queues the note and the other gets 409.
+    changed = db.session.execute(
+        update(Note)
+        .where(Note.id == note.id, Note.status == "failed")
+        .values(
+            status="queued",
+            progress=0.0,
+            attempts=0,
+            error_code=None,
+            error_message=None,
+            updated_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
         raise ApiError(
             409, "not_failed", f"the note is {note.status}; only a failed note can be retried"
         )
-    note.status, note.progress = "queued", 0.0
-    note.error_code = note.error_message = None
-    touch(note)
-    db.session.commit()
+    db.session.refresh(note)
     return _accepted(note)
 
 

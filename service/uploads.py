@@ -58,6 +58,12 @@ def accept_upload(
         incoming.close()
 
 
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def _checked_audio(incoming: Incoming, settings: Settings) -> AudioInfo:
     try:
         container = sniff_container(incoming.head)
@@ -69,8 +75,8 @@ def _checked_audio(incoming: Incoming, settings: Settings) -> AudioInfo:
     if info.duration_s > settings.max_duration_s:
         raise ApiError(
             422, "too_long",
-            f"the recording is {info.duration_s / 60:.0f} minutes long; "
-            f"the limit is {settings.max_duration_s / 60:.0f} minutes",
+            f"the recording is {_clock(info.duration_s)} long; "
+            f"the limit is {_clock(settings.max_duration_s)}",
         )  # fmt: skip
     return info
 

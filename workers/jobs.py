@@ -69,8 +69,24 @@ def _fail(note: Note, code: str, message: str) -> None:
     log.warning("note %s failed: %s", note.id, code)
 
 
+_in_hand: dict[str, str | None] = {"note": None}
+
+
+def current_note() -> str | None:
+    """The note this worker process is transcribing right now, if any."""
+    return _in_hand["note"]
+
+
 def transcribe_note(note_id: str) -> str:
     """Transcribe one note and put it on the timeline; returns what happened, in a word."""
+    _in_hand["note"] = note_id
+    try:
+        return _transcribe(note_id)
+    finally:
+        _in_hand["note"] = None
+
+
+def _transcribe(note_id: str) -> str:
     runtime = current_runtime()
     with runtime.app.app_context():
         note = db.session.get(Note, note_id)

@@ -37,6 +37,13 @@ def alive_key(worker_name: str) -> str:
     return ALIVE_PREFIX + worker_name.split(".", 1)[0]
 
 
+def notes_in_hand(connection: Redis) -> set[str]:
+    """The notes that live workers say they are transcribing right now."""
+    keys = list(connection.scan_iter(ALIVE_PREFIX + "*"))
+    values = connection.mget(keys) if keys else []
+    return {v.decode() for v in values if v and v != b"-"}
+
+
 def job_is_live(connection: Redis, note_id: str) -> bool:
     """True while the note's job waits in the queue or runs on a worker that is still alive."""
     try:
@@ -65,14 +72,25 @@ def reconcile(app: Flask, connection: Redis) -> list[str]:
     settings: Settings = app.config["HOMEWARD"]
     cutoff = utcnow() - timedelta(seconds=settings.reconcile_after_s)
     requeued: list[str] = []
+    in_hand = notes_in_hand(connection)
     with app.app_context():
         stale = db.session.scalars(
             select(Note).where(Note.status.in_(("queued", "processing")), Note.updated_at < cutoff)
         )
         for note in stale:
-            if not job_is_live(connection, note.id):
-                _requeue(connection, settings, note)
-                requeued.append(note.id)
+            if note.id in in_hand or job_is_live(connection, note.id):
+                continue
+            if note.status == "processing" and note.attempts > settings.job_retries:
+                # Its worker died every time (a note that crashes the decoder or exhausts
+                # memory): stop, and say so, rather than kill workers forever.
+                note.status, note.error_code = "failed", "transcription_interrupted"
+                note.error_message = (
+                    "transcription stopped each time it was tried; retry the "
+                    "note, or upload it again in a shorter piece"
+                )
+                continue
+            _requeue(connection, settings, note)
+            requeued.append(note.id)
         _purge_idempotency_keys()
         db.session.commit()
     if requeued:

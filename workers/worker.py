@@ -22,9 +22,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
+from rq.scheduler import RQScheduler
 
 from service import queueing
 from service.config import Settings
+from workers.jobs import current_note
 from workers.reconcile import alive_key, reconcile_once
 from workers.runtime import start_runtime
 
@@ -49,13 +51,23 @@ class Housekeeper(threading.Thread):
 
     def run(self) -> None:
         next_reconcile = 0.0
+        # RQ's scheduler (which queues retries when their backoff is over) runs here rather
+        # than in the separate process RQ would fork: that process outlives a SIGKILLed worker.
+        scheduler = RQScheduler(
+            [self.settings.queue_name],
+            connection=self.connection,
+            name=f"{self.worker_name}-scheduler",
+        )
         while not self.stopped.is_set():
             try:
+                # The key's value is the note in hand, so the reconciler never queues it twice.
                 self.connection.set(
                     alive_key(self.worker_name),
-                    os.getpid(),
+                    current_note() or "-",
                     ex=self.settings.worker_heartbeat_s * 3,
                 )
+                if scheduler.acquire_locks():
+                    scheduler.enqueue_scheduled_jobs()
                 if time.monotonic() >= next_reconcile:
                     reconcile_once(self.app, self.connection)
                     next_reconcile = time.monotonic() + self.settings.reconcile_interval_s
@@ -90,7 +102,7 @@ def run_worker(app: Flask, burst: bool = False, max_jobs: int | None = None) -> 
                 return worker.work(
                     burst=burst,
                     max_jobs=max_jobs,
-                    with_scheduler=True,
+                    with_scheduler=False,
                     logging_level=runtime.settings.log_level,
                 )
             except (RedisConnectionError, RedisTimeoutError) as exc:
