@@ -103,7 +103,9 @@ def main() -> None:
     ]
     plan = [library[i % len(library)] for i in range(args.notes)]
     audio_s = sum(LENGTHS[i % len(LENGTHS)] for i in range(args.notes))
-    with Stack(workers=args.workers) as stack:
+    # Every simulated client signs up from one address: lift the per-address limits.
+    limits = {"HOMEWARD_SIGN_UP_LIMIT": "100000", "HOMEWARD_SIGN_IN_LIMIT": "100000"}
+    with Stack(workers=args.workers, env=limits) as stack:
         clients = [Client(stack.token()) for _ in range(args.clients)]
         shares = [plan[i :: args.clients] for i in range(args.clients)]
         started = time.monotonic()
