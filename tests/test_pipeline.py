@@ -205,3 +205,21 @@ def test_progress_is_written_throttled_and_never_backwards(
         report.last_write = 0.0
         report(1.0)  # 1.0 is only set when the transcript is stored
         assert note.progress == 0.99
+
+
+def test_progress_steps_are_written_at_once_and_the_model_fills_the_rest(
+    app: Flask, sign_up: Any, upload: Any
+) -> None:
+    note_id = upload(sign_up(), DATA / "jfk.flac").json["id"]
+    with app.app_context():
+        note = db.session.get(Note, note_id)
+        report = ProgressReporter(note)
+        report.step(0.05)
+        report.step(0.1)  # not throttled, unlike the model's reports
+        assert note.progress == 0.1
+        report.last_write = 0.0
+        report(0.5)  # half the audio: half of what is left after the steps
+        assert note.progress == 0.55
+        report.last_write = 0.0
+        report(0.0)
+        assert note.progress == 0.55

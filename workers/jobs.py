@@ -28,20 +28,37 @@ log = logging.getLogger(__name__)
 
 #: Progress is written at most this often, so a long note does not hammer the database.
 PROGRESS_INTERVAL_S = 0.5
+#: Progress once the audio is decoded, and once speech is found in it; the model's own progress
+#: fills the rest. The batched pipeline decodes a note of up to two minutes in one batch, so
+#: without these steps the client would see nothing move between queued and done.
+DECODED, SPEECH_FOUND = 0.05, 0.1
 #: Audio quieter than this throughout holds no speech; Whisper would only invent words.
 SILENCE_DBFS = -50.0
 
 
 class ProgressReporter:
-    """Writes the fraction transcribed to the note, throttled, never going backwards."""
+    """Writes the fraction transcribed to the note, throttled, never going backwards.
 
-    def __init__(self, note: Note) -> None:
-        self.note, self.last_write = note, 0.0
+    Called with the model's fraction of the audio (0 to 1), which is mapped onto what is left
+    after ``start``; ``step`` writes a stage of the job's own at once.
+    """
+
+    def __init__(self, note: Note, start: float = 0.0) -> None:
+        self.note, self.start, self.last_write = note, start, 0.0
 
     def __call__(self, fraction: float) -> None:
+        self._write(self.start + (1.0 - self.start) * fraction, throttled=True)
+
+    def step(self, fraction: float) -> None:
+        """A stage of the job reached (decoded, speech found): written without waiting."""
+        self.start = max(self.start, fraction)
+        self._write(fraction, throttled=False)
+
+    def _write(self, fraction: float, throttled: bool) -> None:
         fraction = max(self.note.progress, min(fraction, 0.99))
         now = time.monotonic()
-        if now - self.last_write >= PROGRESS_INTERVAL_S and fraction > self.note.progress:
+        due = not throttled or now - self.last_write >= PROGRESS_INTERVAL_S
+        if due and fraction > self.note.progress:
             self.note.progress = fraction
             db.session.commit()
             self.last_write = now
@@ -122,9 +139,12 @@ def _run(runtime: Runtime, note: Note) -> str:
         _fail(note, "undecodable_audio", f"{exc}. Record the note again or upload another file.")
         return "failed"
     decoded = model_started = model_ended = time.perf_counter()
+    progress = ProgressReporter(note)
+    progress.step(DECODED)
     if has_speech(audio):
+        progress.step(SPEECH_FOUND)
         model_started = time.perf_counter()
-        result = runtime.engine.transcribe(audio.samples, ProgressReporter(note))
+        result = runtime.engine.transcribe(audio.samples, progress)
         model_ended = time.perf_counter()
         spans = [TimedSpan(s.start, s.end, s.text) for s in result.segments]
         text, language, no_speech = result.text, result.language, not result.text.strip()
