@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,10 @@ from typing import Any
 
 import requests
 
+from benchmarks._stack import children, free_port
 from tests.conftest import MASTER_KEY, PASSWORD, TEST_SETTINGS
 
 HOMEWARD = str(Path(sys.executable).parent / "homeward")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for(check: Callable[[], Any], what: str, timeout: float = 120) -> Any:
@@ -66,22 +59,6 @@ class RedisServer:
         done = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True,
                               text=True, check=True)
         return done.stdout.strip()
-
-
-def children(pid: int) -> list[tuple[int, str]]:
-    """Direct children of a process, with their command lines."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == pid:
-            found.append((int(entry.name), cmdline))
-    return found
 
 
 class Stack:

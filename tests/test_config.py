@@ -17,7 +17,7 @@ def test_defaults() -> None:
     assert settings.engine == "faster-whisper"
     assert settings.whisper_model == "tiny.en"
     assert settings.beam_size == 5
-    assert settings.vad_filter is False
+    assert settings.vad_filter is True
     assert settings.max_upload_mb == 200
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
     assert settings.resolved_audio_dir == Path("instance") / "audio"
@@ -39,7 +39,7 @@ def test_environment_parsing_of_each_type(tmp_path: Path) -> None:
         "HOMEWARD_BEAM_SIZE": "3",
         "HOMEWARD_CPU_THREADS": " 4 ",
         "HOMEWARD_JOB_TIMEOUT_PER_AUDIO_S": "0.75",
-        "HOMEWARD_VAD_FILTER": "yes",
+        "HOMEWARD_VAD_FILTER": "no",
         "HOMEWARD_DATA_DIR": str(tmp_path),
         "HOMEWARD_AUDIO_DIR": str(tmp_path / "audio-here"),
         "HOMEWARD_ENGINE": "openai-whisper",
@@ -49,7 +49,7 @@ def test_environment_parsing_of_each_type(tmp_path: Path) -> None:
     assert settings.beam_size == 3 and isinstance(settings.beam_size, int)
     assert settings.cpu_threads == 4
     assert settings.job_timeout_per_audio_s == 0.75
-    assert settings.vad_filter is True
+    assert settings.vad_filter is False
     assert settings.data_dir == tmp_path and isinstance(settings.data_dir, Path)
     assert settings.resolved_audio_dir == tmp_path / "audio-here"
     assert settings.resolved_model_cache_dir == tmp_path / "models"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,22 +13,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from benchmarks._stack import free_port, port_open
 from tests.conftest import DATA, JFK_WORDS, PASSWORD, words
 
 pytestmark = pytest.mark.slow
 HOMEWARD = str(Path(sys.executable).parent / "homeward")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture

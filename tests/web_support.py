@@ -13,7 +13,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from typing import Any
 import pytest
 import requests
 
+from benchmarks._stack import free_port
 from tests.conftest import DATA, PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,13 +51,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if saved:
         terminalreporter.write_sep("-", "browser screenshots")
         terminalreporter.write_line(f"{len(saved)} screenshots of pages: {folder.resolve()}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")
