@@ -82,6 +82,8 @@ def run_demo(
     echo(f"transcript ({note['transcript']['engine']}, {note['transcript']['model']}):")
     echo(f"  {note['transcript']['text']}")
     echo("tags: " + (", ".join(t["name"] for t in note["tags"]) or "none"))
+    if note["mood"] is not None:
+        echo(f"mood: {note['mood']}/10 (from the {note['mood_source']})")
     echo(
         f"timeline of {email}: {len(timeline['notes'])} note(s), "
         f"newest: {timeline['notes'][0]['title']!r}"

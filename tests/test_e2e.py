@@ -100,3 +100,27 @@ def test_upload_over_http_transcribed_by_the_worker(
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
     assert not port_open(redis_port)
+
+
+def test_the_readme_first_command_sends_a_reflection_to_a_tagged_timeline(tmp_path: Path) -> None:
+    """`./scripts/demo --exit-after-demo`: a spoken reflection, transcribed, tagged, with a mood."""
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "HOMEWARD_DATA_DIR": str(tmp_path / "data"),
+        "HOMEWARD_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    for name in ("HOMEWARD_MASTER_KEY", "HOMEWARD_MASTER_KEY_FILE", "HOMEWARD_DEMO_AUDIO"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [str(root / "scripts" / "demo"), "--exit-after-demo", "--port", str(free_port())],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    tags = next(line for line in done.stdout.splitlines() if line.startswith("tags: "))
+    for tag in ("people:mom", "prompt:avoided", "prompt:stuck-with-me", "tool:breathing",
+                "body:chest"):  # fmt: skip
+        assert tag in tags, tags
+    assert "mood: 6/10 (from the transcript)" in done.stdout
+    assert "timeline of demo-" in done.stdout and "1 note(s)" in done.stdout
