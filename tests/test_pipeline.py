@@ -190,36 +190,34 @@ def test_a_note_deleted_before_its_job_runs_is_skipped(
     assert queue.fetch_job(job_id_for(note_id)) is None
 
 
-def test_progress_is_written_throttled_and_never_backwards(
-    app: Flask, sign_up: Any, upload: Any
-) -> None:
+@pytest.fixture
+def report(app: Flask, sign_up: Any, upload: Any) -> Iterator[ProgressReporter]:
+    """A progress reporter for a freshly uploaded note, inside the app's context."""
     note_id = upload(sign_up(), DATA / "jfk.flac").json["id"]
     with app.app_context():
-        note = db.session.get(Note, note_id)
-        report = ProgressReporter(note)
-        report(0.4)
-        report(0.2)  # never backwards
-        report.last_write = 0.0
-        report(0.3)
-        assert note.progress == 0.4
-        report.last_write = 0.0
-        report(1.0)  # 1.0 is only set when the transcript is stored
-        assert note.progress == 0.99
+        yield ProgressReporter(db.session.get(Note, note_id))
+
+
+def test_progress_is_written_throttled_and_never_backwards(report: ProgressReporter) -> None:
+    report(0.4)
+    report(0.2)  # never backwards
+    report.last_write = 0.0
+    report(0.3)
+    assert report.note.progress == 0.4
+    report.last_write = 0.0
+    report(1.0)  # 1.0 is only set when the transcript is stored
+    assert report.note.progress == 0.99
 
 
 def test_progress_steps_are_written_at_once_and_the_model_fills_the_rest(
-    app: Flask, sign_up: Any, upload: Any
+    report: ProgressReporter,
 ) -> None:
-    note_id = upload(sign_up(), DATA / "jfk.flac").json["id"]
-    with app.app_context():
-        note = db.session.get(Note, note_id)
-        report = ProgressReporter(note)
-        report.step(0.05)
-        report.step(0.1)  # not throttled, unlike the model's reports
-        assert note.progress == 0.1
-        report.last_write = 0.0
-        report(0.5)  # half the audio: half of what is left after the steps
-        assert note.progress == 0.55
-        report.last_write = 0.0
-        report(0.0)
-        assert note.progress == 0.55
+    report.step(0.05)
+    report.step(0.1)  # not throttled, unlike the model's reports
+    assert report.note.progress == 0.1
+    report.last_write = 0.0
+    report(0.5)  # half the audio: half of what is left after the steps
+    assert report.note.progress == 0.55
+    report.last_write = 0.0
+    report(0.0)
+    assert report.note.progress == 0.55
