@@ -65,7 +65,7 @@ def _limit_sign_in(email: str) -> None:
     )
 
 
-def _sign_in(body: dict[str, Any]) -> Account:
+def verify_sign_in(body: dict[str, Any]) -> Account:
     """Check credentials under the rate limits, logging the attempt in the account's log."""
     _limit_sign_in(body["email"])
     try:
@@ -128,7 +128,7 @@ def create_token() -> Any:
         429: {description: Too many attempts, content: {application/json: {schema: Error}}}
     """
     body = _json_body("email", "password")
-    account = _sign_in(body)
+    account = verify_sign_in(body)
     ttl = timedelta(hours=_settings().token_ttl_hours)
     name = body.get("name") if isinstance(body.get("name"), str) else ""
     token, record = issue_token(db.session, account, ttl, name or request.user_agent.string[:100])
@@ -204,7 +204,7 @@ def sign_in() -> Any:
         422: {description: Bad body, content: {application/json: {schema: Error}}}
         429: {description: Too many attempts, content: {application/json: {schema: Error}}}
     """
-    account = _sign_in(_json_body("email", "password"))
+    account = verify_sign_in(_json_body("email", "password"))
     raw, row = sessions.start(db.session, account)
     response = jsonify({"account": _account_json(account), "csrf_token": row.csrf_token})
     sessions.set_cookie(response, raw, _settings())

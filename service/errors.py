@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -28,6 +28,14 @@ def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
+def wants_page() -> bool:
+    """A browser asking for a page (not the API, not a static file): answer in HTML."""
+    if request.path.startswith(("/api/", "/static/")):
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html"
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Any:
@@ -42,6 +50,11 @@ def register_error_handlers(app: Flask) -> None:
             413: f"the upload is larger than the limit of "
             f"{(app.config.get('MAX_CONTENT_LENGTH') or 0) // (1 << 20)} MiB",
         }.get(exc.code or 0, exc.description or "request failed")
+        if exc.code == 404 and wants_page():
+            from service.page_auth import error_page
+
+            return error_page(404, "There is no page at this address. Check the link, or start "
+                                   "again from your home page.")  # fmt: skip
         return jsonify(error_body(code, message)), exc.code or 500
 
     from service.crypto import DecryptionError

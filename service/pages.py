@@ -23,7 +23,7 @@ from flask import (
 )
 
 from service import audit, ratelimit, sessions
-from service.api_accounts import _sign_in as checked_sign_in  # rate limits and logs the attempt
+from service.api_accounts import verify_sign_in  # rate limits and logs the attempt
 from service.auth import EmailTaken, create_account
 from service.db import db
 from service.errors import ApiError
@@ -79,7 +79,7 @@ def sign_in() -> Any:
         return error_page(403, "Sign in from Homeward's own sign-in page.")
     email = request.form.get("email", "")
     try:
-        account = checked_sign_in({"email": email, "password": request.form.get("password", "")})
+        account = verify_sign_in({"email": email, "password": request.form.get("password", "")})
     except ApiError as exc:
         error = (
             "That email and password don't match an account."

@@ -306,3 +306,18 @@ def test_a_failed_note_says_why_and_offers_to_try_again(app: Flask) -> None:
     assert 'id="retry-button"' in html
     card = browsers.clients["owner"].get(f"/notes/{note}/card").get_data(as_text=True)
     assert 'data-status="failed"' in card and "The recording is kept" in card
+
+
+def test_an_unknown_address_is_a_page_for_a_browser_and_json_for_the_api(
+    client: FlaskClient,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = client.get("/no-such-page", headers=browser)
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "Nothing here" in page.get_data(as_text=True)
+    assert page.headers["Content-Security-Policy"] == CSP
+    api = client.get("/api/v1/no-such-thing", headers=browser)
+    assert api.status_code == 404 and api.is_json
+    assert api.json["error"]["code"] == "not_found"
+    curl = client.get("/no-such-page", headers={"Accept": "*/*"})
+    assert curl.status_code == 404 and curl.is_json
