@@ -15,7 +15,7 @@ from statistics import fmean
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from service.models import Note, NoteTag
 
@@ -31,7 +31,7 @@ def notes_between(
     session: Session, owner_id: str, since: datetime | None, until: datetime | None
 ) -> list[Note]:
     """The owner's notes recorded in [since, until), oldest first."""
-    stmt = select(Note).where(Note.owner_id == owner_id)
+    stmt = select(Note).where(Note.owner_id == owner_id).options(selectinload(Note.tags))
     if since is not None:
         stmt = stmt.where(Note.recorded_at >= since)
     if until is not None:

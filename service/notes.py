@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from service import search, vault
 from service.errors import ApiError, not_found
-from service.models import Note, NoteTag, utcnow
+from service.models import NOTE_AS_SHOWN, Note, NoteTag, utcnow
 
 STATUSES = ("queued", "processing", "transcribed", "failed")
 TAG_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(:[a-z0-9][a-z0-9_-]*)?$")
@@ -128,7 +128,7 @@ def list_notes(
     session: Session, owner_id: str, query: TimelineQuery
 ) -> tuple[list[Note], str | None]:
     """Return one page of the owner's timeline, newest recording first, and the next cursor."""
-    stmt = select(Note).where(Note.owner_id == owner_id)
+    stmt = select(Note).where(Note.owner_id == owner_id).options(*NOTE_AS_SHOWN)
     if query.status:
         stmt = stmt.where(Note.status == query.status)
     if query.since:

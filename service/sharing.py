@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from service import audit
 from service.errors import ApiError, not_found
-from service.models import Account, Invite, Link, Note, Share, utcnow
+from service.models import NOTE_AS_SHOWN, Account, Invite, Link, Note, Share, utcnow
 
 # Codes are read aloud or typed on a phone: no 0/O or 1/I.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -143,5 +143,6 @@ def shared_notes(session: Session, therapist: Account, client_id: str) -> list[t
         .join(Share, Share.note_id == Note.id)
         .where(Note.owner_id == client_id, Share.therapist_id == therapist.id)
         .order_by(Note.recorded_at.desc(), Note.id.desc())
+        .options(*NOTE_AS_SHOWN)
     ).all()
     return [(row[0], row[1]) for row in rows]

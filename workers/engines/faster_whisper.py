@@ -23,6 +23,11 @@ SAMPLE_RATE = 16_000
 VAD_THRESHOLD = 0.3
 
 
+def _heard(seg: Any) -> bool:
+    """A segment of faster-whisper's worth keeping: not one Whisper invented (workers/speech)."""
+    return not is_invented(seg.text, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio)
+
+
 class FasterWhisperEngine:
     """Loads a CTranslate2 Whisper model once and transcribes many notes with it."""
 
@@ -52,12 +57,7 @@ class FasterWhisperEngine:
             raw, language = self._batched(audio, duration, progress)
         else:
             raw, language = self._sequential(audio, duration, progress)
-        segments = [
-            Segment(start=seg.start, end=seg.end, text=seg.text.strip())
-            for seg in raw
-            if not is_invented(seg.text, seg.no_speech_prob, seg.avg_logprob,
-                               seg.compression_ratio)
-        ]  # fmt: skip
+        segments = [Segment(start=seg.start, end=seg.end, text=seg.text.strip()) for seg in raw]
         if progress:
             progress(1.0)
         return Transcription(
@@ -72,7 +72,10 @@ class FasterWhisperEngine:
     def _sequential(
         self, audio: np.ndarray, duration: float, progress: ProgressCallback | None
     ) -> tuple[list[Any], str]:
-        """The model's own loop: one 30 s window after another, seeking past what it decoded."""
+        """The model's own loop: one 30 s window after another, seeking past what it decoded.
+
+        Returns the segments worth keeping, and the language.
+        """
         segments_iter, info = self.model.transcribe(
             audio, language=self.options.language, beam_size=self.options.beam_size,
             vad_filter=self.options.vad_filter, vad_parameters={"threshold": VAD_THRESHOLD},
@@ -80,7 +83,8 @@ class FasterWhisperEngine:
         )  # fmt: skip
         found = []
         for seg in segments_iter:  # a generator: decoding happens as we iterate
-            found.append(seg)
+            if _heard(seg):
+                found.append(seg)
             if progress and duration > 0:
                 progress(min(1.0, seg.end / duration))
         return found, info.language
@@ -88,7 +92,10 @@ class FasterWhisperEngine:
     def _batched(
         self, audio: np.ndarray, duration: float, progress: ProgressCallback | None
     ) -> tuple[list[Any], str]:
-        """Windows of speech decoded in batches, then the speech they left out (chunks.py)."""
+        """Windows of speech decoded in batches, then the speech they left out (chunks.py).
+
+        Returns the segments worth keeping, in time order, and the language.
+        """
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
         vad = VadOptions(threshold=VAD_THRESHOLD, max_speech_duration_s=chunks.WINDOW_S)
@@ -100,19 +107,18 @@ class FasterWhisperEngine:
         first, language = self._decode_clips(audio, [w.clip() for w in spans])
         per_window: list[list[Any]] = [[] for _ in spans]
         for seg in first:  # a generator: each batch is decoded as we iterate
-            per_window[chunks.window_of(spans, seg.start)].append(seg)
+            if _heard(seg):
+                per_window[chunks.window_of(spans, seg.start)].append(seg)
             if progress and duration > 0:
                 progress(min(0.95, seg.end / duration))
         gaps = []
         for window, found in zip(spans, per_window, strict=True):
-            kept = [(s.start, s.end) for s in found
-                    if not is_invented(s.text, s.no_speech_prob, s.avg_logprob,
-                                       s.compression_ratio)]  # fmt: skip
-            gaps += chunks.uncovered(window, kept)
+            gaps += chunks.uncovered(window, [(s.start, s.end) for s in found])
         segments = [seg for found in per_window for seg in found]
         if gaps:
             log.debug("decoding %d stretch(es) of speech the first pass left out", len(gaps))
-            segments += list(self._decode_clips(audio, chunks.gap_clips(gaps, duration))[0])
+            second, _language = self._decode_clips(audio, chunks.gap_clips(gaps, duration))
+            segments += [seg for seg in second if _heard(seg)]
         segments.sort(key=lambda s: s.start)
         return segments, language
 
