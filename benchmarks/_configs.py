@@ -51,6 +51,7 @@ CONFIGS: tuple[Config, ...] = (
     Config("homeward beam 2", "homeward", overrides={"beam_size": 2}, quick_only=True),
     Config("homeward beam 1", "homeward", overrides={"beam_size": 1}),
     Config("homeward batch 8", "homeward", overrides={"batch_size": 8}),
+    Config("homeward one model, 2 threads", "homeward", overrides={"decoder_replicas": 1}),
     Config("homeward 1 thread", "homeward", overrides={"cpu_threads": 1}),
     Config("homeward 4 threads", "homeward", overrides={"cpu_threads": 4}, quick_only=True),
 )  # fmt: skip

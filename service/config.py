@@ -69,6 +69,13 @@ class Settings:
         default=0,
         metadata=_meta("Engine threads per worker; 0 means one per CPU core it may use."),
     )
+    decoder_replicas: int = field(
+        default=0,
+        metadata=_meta(
+            "Batched pipeline: model replicas decoding at once, one thread each; 0 means one "
+            "per engine thread (at most batch size / 2); 1 is one model using every thread."
+        ),
+    )
     vad_filter: bool = field(
         default=True,
         metadata=_meta(
@@ -244,8 +251,11 @@ def _validate(settings: Settings) -> None:
         )
     if not 0 <= settings.job_timeout_per_audio_s < 1000:
         raise ConfigError(f"{PREFIX}JOB_TIMEOUT_PER_AUDIO_S must be from 0 to 1000")
-    if settings.cpu_threads < 0 or settings.job_retries < 0:
-        raise ConfigError(f"{PREFIX}CPU_THREADS and {PREFIX}JOB_RETRIES must not be negative")
+    if min(settings.cpu_threads, settings.job_retries, settings.decoder_replicas) < 0:
+        raise ConfigError(
+            f"{PREFIX}CPU_THREADS, {PREFIX}DECODER_REPLICAS and {PREFIX}JOB_RETRIES "
+            "must not be negative"
+        )
     url = settings.resolved_database_url
     if not url.startswith(("sqlite", "postgresql")):
         raise ConfigError(f"{PREFIX}DATABASE_URL must be a sqlite:// or postgresql:// URL")

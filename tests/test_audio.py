@@ -126,3 +126,29 @@ def test_timeout_kills_a_long_decode(ten_minutes: Path) -> None:
     with pytest.raises(DecodeError, match="took longer"):
         decode(ten_minutes, "wav", timeout_s=0.01)
     assert time.monotonic() - started < 5
+
+
+def test_loudness_check_agrees_with_pydubs_detect_nonsilent() -> None:
+    """The vectorised check gives pydub's answer on quiet, loud, clicky, short and long audio."""
+    import numpy as np
+    from pydub import AudioSegment
+    from pydub.silence import detect_nonsilent
+
+    from workers.audio import DecodedAudio
+
+    rng = np.random.default_rng(7)
+    answers = []
+    for _ in range(200):
+        n = int(rng.integers(100, 40_000))
+        x = rng.standard_normal(n) * 10 ** (rng.uniform(-70, -35) / 20) * rng.uniform(0, 1, n) ** 3
+        if rng.random() < 0.3:
+            x[rng.integers(0, n)] = 0.5  # a click: loud peak, quiet stretch
+        pcm = np.clip(x * 32768, -32768, 32767).astype("<i2")
+        segment = AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=16_000, channels=1)
+        audio = DecodedAudio(samples=pcm.astype(np.float32) / 32768, segment=segment)
+        expected = bool(
+            detect_nonsilent(segment, min_silence_len=500, silence_thresh=-50.0, seek_step=50)
+        )
+        assert audio.loud_somewhere(-50.0) == expected
+        answers.append(expected)
+    assert 20 < sum(answers) < 180  # both answers were exercised

@@ -30,7 +30,8 @@ def is_subsequence(needle: list[str], haystack: list[str]) -> bool:
 def test_the_documented_speed_defaults_are_the_settings_defaults() -> None:
     documented = documented_defaults()
     assert {"HOMEWARD_BEAM_SIZE", "HOMEWARD_BATCH_SIZE", "HOMEWARD_VAD_FILTER",
-            "HOMEWARD_CPU_THREADS", "HOMEWARD_COMPUTE_TYPE"} <= set(documented)
+            "HOMEWARD_CPU_THREADS", "HOMEWARD_COMPUTE_TYPE",
+            "HOMEWARD_DECODER_REPLICAS"} <= set(documented)
     defaults = {name: default for name, default, _doc in describe_settings()}
     for name, value in documented.items():
         assert defaults[name] == value, f"docs/performance.md says {name}={value}"
@@ -40,9 +41,9 @@ def test_the_default_settings_reach_the_engine() -> None:
     settings = load_settings(environ={})
     options = engine_options(settings)
     assert (options.beam_size, options.batch_size, options.vad_filter, options.cpu_threads,
-            options.compute_type) == (settings.beam_size, settings.batch_size,
-                                      settings.vad_filter, settings.cpu_threads,
-                                      settings.compute_type)
+            options.compute_type, options.decoder_replicas) == (
+        settings.beam_size, settings.batch_size, settings.vad_filter, settings.cpu_threads,
+        settings.compute_type, settings.decoder_replicas)
 
 
 def test_the_default_pipeline_keeps_every_word_of_jfk(tmp_path: Path) -> None:
@@ -54,3 +55,25 @@ def test_the_default_pipeline_keeps_every_word_of_jfk(tmp_path: Path) -> None:
     heard = words(engine.transcribe(audio.samples).text)
     missing = [w for w in JFK_WORDS if w not in heard]
     assert not missing and is_subsequence(JFK_WORDS, heard), heard
+
+
+def test_replicas_decode_a_long_note_in_order_and_keep_every_word(tmp_path: Path) -> None:
+    """Two single-threaded replicas decode a note of several windows at once: the windows'
+    words come back whole and in time order, as one model with two threads gives them."""
+    import numpy as np
+
+    jfk = decode(DATA / "jfk.flac", "flac").samples
+    pause = np.zeros(16_000 * 4, dtype=np.float32)
+    note = np.concatenate([jfk, pause, jfk, pause, jfk, pause, jfk, pause, jfk])  # ~75 s
+    heard = {}
+    for replicas in (2, 1):
+        settings = load_settings(environ={}, default_data_dir=tmp_path,
+                                 overrides={"cpu_threads": 2, "decoder_replicas": replicas})
+        engine = load_engine(settings.engine, settings.whisper_model, engine_options(settings),
+                             settings.resolved_model_cache_dir)
+        assert getattr(engine, "replicas", 1) == replicas
+        result = engine.transcribe(note)
+        assert [s.start for s in result.segments] == sorted(s.start for s in result.segments)
+        heard[replicas] = words(result.text)
+        assert is_subsequence(JFK_WORDS * 5, heard[replicas]), heard[replicas]
+    assert len(heard[2]) == len(heard[1])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 
-from pydub.silence import detect_nonsilent
 from rq import get_current_job
 from sqlalchemy.exc import InvalidRequestError
 
@@ -67,14 +66,13 @@ class ProgressReporter:
 def has_speech(audio: DecodedAudio) -> bool:
     """True when the note holds speech; Whisper invents words for silence and noise.
 
-    Silence is found cheaply with pydub first; then Silero voice activity detection (shipped
-    with faster-whisper, about 1% of real time here) tells speech from hiss, hum and road noise.
+    Silence is found cheaply first (pydub's peak level, then half-second stretches' loudness);
+    then Silero voice activity detection (shipped with faster-whisper, about 1% of real time
+    here) tells speech from hiss, hum and road noise.
     """
     if audio.duration_s == 0 or audio.segment.max_dBFS < SILENCE_DBFS:
         return False
-    loud = detect_nonsilent(
-        audio.segment, min_silence_len=500, silence_thresh=SILENCE_DBFS, seek_step=50
-    )
+    loud = audio.loud_somewhere(SILENCE_DBFS)
     # Silero drifts into false alarms over long noise when run on a whole note: short windows
     # (workers/speech.py), and the engines drop the segments Whisper invents in what remains.
     return bool(loud) and contains_voice(audio.samples)

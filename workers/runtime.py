@@ -34,6 +34,7 @@ def engine_options(settings: Settings) -> EngineOptions:
         vad_filter=settings.vad_filter,
         compute_type=settings.compute_type,
         cpu_threads=settings.cpu_threads,
+        decoder_replicas=settings.decoder_replicas,
         batch_size=settings.batch_size,
     )
 

@@ -43,6 +43,8 @@ class EngineOptions:
     compute_type: str = "int8"
     cpu_threads: int = 0
     batch_size: int = 0
+    #: Batched pipeline: single-threaded model replicas decoding at once (0: one per thread).
+    decoder_replicas: int = 0
 
 
 class Engine(Protocol):

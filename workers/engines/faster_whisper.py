@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
-from collections.abc import Iterator
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,37 +26,86 @@ SAMPLE_RATE = 16_000
 VAD_THRESHOLD = 0.3
 
 
+#: glibc's mallopt parameter for the most memory arenas (malloc.h's M_ARENA_MAX).
+M_ARENA_MAX = -8
+
+
+def share_one_heap() -> bool:
+    """Make every thread of this process allocate from glibc's main heap.
+
+    By default each decoding thread gets a heap of its own, and each keeps the peak of the
+    buffers beam search allocated on it: with two replicas the worker peaked at about 930 MB on
+    the benchmark's notes against 735 MB with one heap, for about 5 % more time (lock contention).
+    Must run before the threads start. Returns False where the C library is not glibc.
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(M_ARENA_MAX, 1))
+    except (OSError, AttributeError, TypeError):
+        return False
+
+
 def _heard(seg: Any) -> bool:
     """A segment of faster-whisper's worth keeping: not one Whisper invented (workers/speech)."""
     return not is_invented(seg.text, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio)
 
 
 class FasterWhisperEngine:
-    """Loads a CTranslate2 Whisper model once and transcribes many notes with it."""
+    """Loads a CTranslate2 Whisper model once and transcribes many notes with it.
+
+    The sequential decoder runs one model with all the worker's threads. The batched pipeline
+    runs one single-threaded replica of the model per thread instead (CTranslate2 shares the
+    weights between them), each decoding its own batch of windows at the same time: a step of
+    beam search on a small batch is too short to keep two threads busy, and two replicas decoded
+    the benchmark's notes about a fifth faster than one model with two threads, in the same
+    memory when the windows in flight are the same (docs/performance.md).
+    """
 
     name = "faster-whisper"
 
     def __init__(self, source: ModelSource, options: EngineOptions, cache_dir: Path) -> None:
-        from faster_whisper import BatchedInferencePipeline, WhisperModel
+        from faster_whisper import WhisperModel
 
         self.options = options
         self.model_name = source.name
-        self.model = WhisperModel(
-            str(source.path) if source.path else source.name,
-            device="cpu",
-            compute_type=options.compute_type,
-            # 0 would make CTranslate2 start 4 threads even on a 2-core machine.
-            cpu_threads=options.cpu_threads or len(os.sched_getaffinity(0)),
-            download_root=str(cache_dir),
+        # 0 would make CTranslate2 start 4 threads even on a 2-core machine.
+        threads = options.cpu_threads or len(os.sched_getaffinity(0))
+        batched = options.batch_size > 1
+        # Each replica decodes batch_size / replicas windows, so that batch_size windows are in
+        # flight in all; at least two windows per replica, or batching does nothing.
+        replicas = options.decoder_replicas or min(threads, options.batch_size // 2)
+        self.replicas = max(1, min(replicas, threads)) if batched else 1
+        if self.replicas > 1 and not share_one_heap():
+            log.info("could not limit the C library to one heap; memory may peak higher")
+        path = str(source.path) if source.path else source.name
+
+        def load(replicas: int) -> WhisperModel:
+            return WhisperModel(
+                path, device="cpu", compute_type=options.compute_type,
+                cpu_threads=max(1, threads // replicas), num_workers=replicas,
+                download_root=str(cache_dir),
+            )  # fmt: skip
+
+        self.model = load(1)
+        # A pass with a single window (a short note, most second passes) cannot be shared out:
+        # it runs on self.model with every thread; the replicas are a second, small copy
+        # (tiny.en's int8 weights are about 40 MB).
+        self.replicated = load(self.replicas) if self.replicas > 1 else self.model
+        self.per_replica = max(1, options.batch_size // self.replicas)
+        self._pipelines = threading.local()
+        self._pool = (
+            ThreadPoolExecutor(self.replicas, thread_name_prefix="homeward-decoder")
+            if batched
+            else None
         )
-        self.batched = BatchedInferencePipeline(self.model) if options.batch_size > 1 else None
 
     def transcribe(
         self, audio: np.ndarray, progress: ProgressCallback | None = None
     ) -> Transcription:
         """Transcribe 16 kHz mono float32 audio, reporting progress as segments arrive."""
         duration = len(audio) / SAMPLE_RATE
-        if self.batched is not None:
+        if self._pool is not None:
             raw, language = self._batched(audio, duration, progress)
         else:
             raw, language = self._sequential(audio, duration, progress)
@@ -104,34 +156,72 @@ class FasterWhisperEngine:
         spans = chunks.windows(speech)
         if not spans:
             return [], self.options.language or "en"
-        first, language = self._decode_clips(audio, [w.clip() for w in spans])
-        per_window: list[list[Any]] = [[] for _ in spans]
-        for seg in first:  # a generator: each batch is decoded as we iterate
-            if _heard(seg):
-                per_window[chunks.window_of(spans, seg.start)].append(seg)
-            if progress and duration > 0:
-                progress(min(0.95, seg.end / duration))
+        first, language = self._decode_clips(audio, [w.clip() for w in spans], duration, progress)
         gaps = []
-        for window, found in zip(spans, per_window, strict=True):
+        for window, found in zip(spans, first, strict=True):
             gaps += chunks.uncovered(window, [(s.start, s.end) for s in found])
-        segments = [seg for found in per_window for seg in found]
+        segments = [seg for found in first for seg in found]
         if gaps:
             log.debug("decoding %d stretch(es) of speech the first pass left out", len(gaps))
             second, _language = self._decode_clips(audio, chunks.gap_clips(gaps, duration))
-            segments += [seg for seg in second if _heard(seg)]
+            segments += [seg for found in second for seg in found]
         segments.sort(key=lambda s: s.start)
         return segments, language
 
     def _decode_clips(
-        self, audio: np.ndarray, clips: list[dict[str, float]]
-    ) -> tuple[Iterator[Any], str]:
-        """One batched pass over the given stretches of the note (seconds)."""
-        assert self.batched is not None
+        self,
+        audio: np.ndarray,
+        clips: list[dict[str, float]],
+        duration: float = 0.0,
+        progress: ProgressCallback | None = None,
+    ) -> tuple[list[list[Any]], str]:
+        """One batched pass over the given stretches of the note (seconds).
+
+        The clips are cut into batches that the replicas decode at the same time. Returns the
+        segments worth keeping of each clip, and the language. Progress is reported from this
+        thread (the caller's database session is not the decoders' to touch), batch by batch.
+        """
+        assert self._pool is not None
+        if len(clips) == 1:
+            per_clip, language = self._decode_batch(audio, clips, self.model)
+            if progress and duration > 0:
+                progress(min(0.95, clips[-1]["end"] / duration))
+            return per_clip, language
+        size = self.per_replica
+        batches = [clips[i : i + size] for i in range(0, len(clips), size)]
+        futures = [
+            self._pool.submit(self._decode_batch, audio, batch, self.replicated)
+            for batch in batches
+        ]
+        found: list[list[Any]] = []
+        language = self.options.language or "en"
+        for batch, future in zip(batches, futures, strict=True):
+            per_clip, language = future.result()
+            found += per_clip
+            if progress and duration > 0:
+                progress(min(0.95, batch[-1]["end"] / duration))
+        return found, language
+
+    def _decode_batch(
+        self, audio: np.ndarray, clips: list[dict[str, float]], model: Any
+    ) -> tuple[list[list[Any]], str]:
+        """Decode one batch of clips with ``model``; the segments kept, per clip."""
+        from faster_whisper import BatchedInferencePipeline
+
+        # The pipeline object keeps a little state of its own: one per thread and model.
+        pipelines = self._pipelines.__dict__
+        pipeline = pipelines.get(id(model))
+        if pipeline is None:
+            pipeline = pipelines[id(model)] = BatchedInferencePipeline(model)
         # Timestamps keep tiny.en from stopping early in a long window, and give segments
         # shorter than a whole window, which the coverage check needs.
-        segments_iter, info = self.batched.transcribe(
+        segments_iter, info = pipeline.transcribe(
             audio, language=self.options.language, beam_size=self.options.beam_size,
-            batch_size=self.options.batch_size, without_timestamps=False,
-            clip_timestamps=clips,
+            batch_size=len(clips), without_timestamps=False, clip_timestamps=clips,
         )  # fmt: skip
-        return iter(segments_iter), info.language
+        windows = [chunks.Window(c["start"], c["end"]) for c in clips]
+        per_clip: list[list[Any]] = [[] for _ in clips]
+        for seg in segments_iter:
+            if _heard(seg):
+                per_clip[chunks.window_of(windows, seg.start)].append(seg)
+        return per_clip, info.language
