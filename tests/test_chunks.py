@@ -40,3 +40,20 @@ def test_gap_clips_are_padded_clamped_and_never_longer_than_a_window() -> None:
     assert clips[0] == {"start": 0.0, "end": 3.3}
     assert clips[1] == {"start": 57.7, "end": 60.0}
     assert gap_clips([(100.0, 140.0)], duration_s=200.0) == [{"start": 99.7, "end": 129.7}]
+
+
+def test_windows_are_shared_out_evenly_across_replicas_in_order() -> None:
+    from workers.engines.faster_whisper import share_out
+
+    assert share_out([], 2, 2) == []
+    assert share_out([1], 2, 2) == [[1]]
+    assert share_out([1, 2], 2, 2) == [[1], [2]]  # both replicas busy, not one batch of two
+    assert share_out([1, 2, 3], 2, 2) == [[1, 2], [3]]
+    assert share_out([1, 2, 3, 4, 5], 2, 2) == [[1, 2], [3, 4], [5]]
+    assert share_out(list(range(9)), 2, 4) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    for n in range(1, 30):
+        for replicas, most in ((1, 4), (2, 2), (2, 4), (4, 2)):
+            batches = share_out(list(range(n)), replicas, most)
+            assert [c for b in batches for c in b] == list(range(n))
+            assert all(0 < len(b) <= most for b in batches)
+            assert len(batches) >= min(n, replicas)

@@ -46,6 +46,23 @@ def share_one_heap() -> bool:
         return False
 
 
+def share_out(clips: list[Any], replicas: int, most: int) -> list[list[Any]]:
+    """Cut ``clips`` into batches of at most ``most``, in order, as even as they can be and at
+    least one per replica while there are clips enough: two windows on two replicas are two
+    batches of one decoded at once, not one batch of two on one replica while the other waits.
+    """
+    if not clips:
+        return []
+    count = max(min(len(clips), replicas), -(-len(clips) // most))
+    size, extra = divmod(len(clips), count)
+    batches, start = [], 0
+    for k in range(count):
+        end = start + size + (1 if k < extra else 0)
+        batches.append(clips[start:end])
+        start = end
+    return batches
+
+
 def _heard(seg: Any) -> bool:
     """A segment of faster-whisper's worth keeping: not one Whisper invented (workers/speech)."""
     return not is_invented(seg.text, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio)
@@ -187,19 +204,25 @@ class FasterWhisperEngine:
             if progress and duration > 0:
                 progress(min(0.95, clips[-1]["end"] / duration))
             return per_clip, language
-        size = self.per_replica
-        batches = [clips[i : i + size] for i in range(0, len(clips), size)]
+        batches = share_out(clips, self.replicas, self.per_replica)
         futures = [
             self._pool.submit(self._decode_batch, audio, batch, self.replicated)
             for batch in batches
         ]
         found: list[list[Any]] = []
         language = self.options.language or "en"
-        for batch, future in zip(batches, futures, strict=True):
-            per_clip, language = future.result()
-            found += per_clip
-            if progress and duration > 0:
-                progress(min(0.95, batch[-1]["end"] / duration))
+        try:
+            for batch, future in zip(batches, futures, strict=True):
+                per_clip, language = future.result()
+                found += per_clip
+                if progress and duration > 0:
+                    progress(min(0.95, batch[-1]["end"] / duration))
+        except BaseException:
+            # A job timeout or a failed batch: the batches not started yet are not decoded
+            # for nothing while the worker goes on to its next note.
+            for future in futures:
+                future.cancel()
+            raise
         return found, language
 
     def _decode_batch(
