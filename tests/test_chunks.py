@@ -42,18 +42,23 @@ def test_gap_clips_are_padded_clamped_and_never_longer_than_a_window() -> None:
     assert gap_clips([(100.0, 140.0)], duration_s=200.0) == [{"start": 99.7, "end": 129.7}]
 
 
-def test_windows_are_shared_out_evenly_across_replicas_in_order() -> None:
+def test_windows_are_shared_out_across_replicas() -> None:
     from workers.engines.faster_whisper import share_out
 
     assert share_out([], 2, 2) == []
-    assert share_out([1], 2, 2) == [[1]]
-    assert share_out([1, 2], 2, 2) == [[1], [2]]  # both replicas busy, not one batch of two
-    assert share_out([1, 2, 3], 2, 2) == [[1, 2], [3]]
-    assert share_out([1, 2, 3, 4, 5], 2, 2) == [[1, 2], [3, 4], [5]]
-    assert share_out(list(range(9)), 2, 4) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    assert share_out([30], 2, 2) == [[0]]
+    assert share_out([30, 30], 2, 2) == [[0], [1]]  # both replicas busy, not one batch of two
+    # One round: longest first to the batch with the least audio, so both finish together.
+    assert share_out([30, 25, 5], 2, 2) == [[0], [1, 2]]
+    assert share_out([5, 25, 30], 2, 2) == [[2], [0, 1]]
+    assert share_out([28, 29, 30, 27], 2, 2) == [[2, 3], [0, 1]]
+    # Several rounds: in the note's order, as even as can be.
+    assert share_out([30] * 5, 2, 2) == [[0, 1], [2, 3], [4]]
+    assert share_out([30] * 9, 2, 4) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
     for n in range(1, 30):
         for replicas, most in ((1, 4), (2, 2), (2, 4), (4, 2)):
-            batches = share_out(list(range(n)), replicas, most)
-            assert [c for b in batches for c in b] == list(range(n))
+            lengths = [float((7 * k) % 29 + 1) for k in range(n)]
+            batches = share_out(lengths, replicas, most)
+            assert sorted(k for b in batches for k in b) == list(range(n))
             assert all(0 < len(b) <= most for b in batches)
             assert len(batches) >= min(n, replicas)
