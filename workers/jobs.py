@@ -72,10 +72,9 @@ def has_speech(audio: DecodedAudio) -> bool:
     """
     if audio.duration_s == 0 or audio.segment.max_dBFS < SILENCE_DBFS:
         return False
-    loud = audio.loud_somewhere(SILENCE_DBFS)
     # Silero drifts into false alarms over long noise when run on a whole note: short windows
     # (workers/speech.py), and the engines drop the segments Whisper invents in what remains.
-    return bool(loud) and contains_voice(audio.samples)
+    return audio.loud_somewhere(SILENCE_DBFS) and contains_voice(audio.samples)
 
 
 def _fail(note: Note, code: str, message: str) -> None:
